@@ -1,0 +1,158 @@
+"""autograd: a PyTorch-compatible tensor library with reverse-mode autodiff, on NumPy (CuPy on a GPU).
+
+`import autograd as torch` gives torch's names for what is implemented; autograd.nn and autograd.optim
+are the top-level nn and optim packages, autograd.utils.data and autograd.vision mirror torch's.
+"""
+import builtins
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+from . import dtypes
+from .backend import device
+from .dtypes import (dtype, float16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64,
+                     bool, half, float, double, short, int, long, cfloat, cdouble)
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from .tensor import Tensor, Size
+from .creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
+                       empty_like, full_like, eye, arange, linspace, logspace,
+                       LongTensor, FloatTensor, DoubleTensor, IntTensor, BoolTensor, ByteTensor)
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state,
+                     rand, randn, randint, randperm, normal, rand_like, randn_like, randint_like, bernoulli,
+                     multinomial)
+from .ops.arithmetic import where, clamp, maximum, minimum, equal, allclose, isclose
+from .ops.reduction import var_mean, std_mean
+from .ops.shape import cat, stack, hstack, vstack
+from .ops.linalg import einsum, baddbmm
+from . import autograd, cuda, ops  # noqa: F401
+
+concat = concatenate = cat
+clip = clamp
+
+# torch.<fn>(tensor, ...) is the Tensor method of the same name
+add, sub, mul, div, true_divide = Tensor.add, Tensor.sub, Tensor.mul, Tensor.div, Tensor.true_divide
+subtract, multiply, divide = Tensor.sub, Tensor.mul, Tensor.div
+floor_divide, remainder, fmod, pow, neg, negative = (Tensor.floor_divide, Tensor.remainder, Tensor.fmod,
+                                                     Tensor.pow, Tensor.neg, Tensor.neg)
+exp, exp2, log, log2, log10, log1p, expm1 = (Tensor.exp, Tensor.exp2, Tensor.log, Tensor.log2, Tensor.log10,
+                                             Tensor.log1p, Tensor.expm1)
+sqrt, rsqrt, square, reciprocal = Tensor.sqrt, Tensor.rsqrt, Tensor.square, Tensor.reciprocal
+sin, cos, tan, asin, acos, atan, sinh, cosh, tanh = (Tensor.sin, Tensor.cos, Tensor.tan, Tensor.asin, Tensor.acos,
+                                                     Tensor.atan, Tensor.sinh, Tensor.cosh, Tensor.tanh)
+sigmoid, relu, abs, absolute, sign, erf = (Tensor.sigmoid, Tensor.relu, Tensor.abs, Tensor.abs, Tensor.sign,
+                                           Tensor.erf)
+floor, ceil, round, trunc, frac = Tensor.floor, Tensor.ceil, Tensor.round, Tensor.trunc, Tensor.frac
+lerp, addcmul, addcdiv = Tensor.lerp, Tensor.addcmul, Tensor.addcdiv
+eq, ne, lt, le, gt, ge = Tensor.eq, Tensor.ne, Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge
+greater, less, greater_equal, less_equal, not_equal = Tensor.gt, Tensor.lt, Tensor.ge, Tensor.le, Tensor.ne
+logical_not, logical_and, logical_or = Tensor.logical_not, Tensor.logical_and, Tensor.logical_or
+isnan, isinf, isfinite = Tensor.isnan, Tensor.isinf, Tensor.isfinite
+sum, mean, prod, max, min, amax, amin = (Tensor.sum, Tensor.mean, Tensor.prod, Tensor.max, Tensor.min,
+                                         Tensor.amax, Tensor.amin)
+argmax, argmin, var, std, norm, logsumexp = (Tensor.argmax, Tensor.argmin, Tensor.var, Tensor.std, Tensor.norm,
+                                             Tensor.logsumexp)
+all, any, cumsum, cumprod, count_nonzero = Tensor.all, Tensor.any, Tensor.cumsum, Tensor.cumprod, Tensor.count_nonzero
+softmax, log_softmax = Tensor.softmax, Tensor.log_softmax
+sort, argsort, topk, nonzero, unique = Tensor.sort, Tensor.argsort, Tensor.topk, Tensor.nonzero, Tensor.unique
+matmul, mm, bmm, mv, dot, outer, ger, addmm = (Tensor.matmul, Tensor.mm, Tensor.bmm, Tensor.mv, Tensor.dot,
+                                               Tensor.outer, Tensor.outer, Tensor.addmm)
+reshape, flatten, unflatten, ravel = Tensor.reshape, Tensor.flatten, Tensor.unflatten, Tensor.ravel
+squeeze, unsqueeze, permute, transpose, swapaxes, t = (Tensor.squeeze, Tensor.unsqueeze, Tensor.permute,
+                                                       Tensor.transpose, Tensor.transpose, Tensor.t)
+broadcast_to, tile, flip, roll = Tensor.broadcast_to, Tensor.tile, Tensor.flip, Tensor.roll
+split, chunk, unbind, narrow, select = Tensor.split, Tensor.chunk, Tensor.unbind, Tensor.narrow, Tensor.select
+tril, triu, diag = Tensor.tril, Tensor.triu, Tensor.diag
+gather, scatter, scatter_add, index_select = Tensor.gather, Tensor.scatter, Tensor.scatter_add, Tensor.index_select
+masked_fill, masked_select, take = Tensor.masked_fill, Tensor.masked_select, Tensor.take
+clone, detach, numel = Tensor.clone, Tensor.detach, Tensor.numel
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+def get_default_dtype():
+    return dtypes.default_float
+
+
+def set_default_dtype(d):
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    dtypes.default_float = d
+
+
+def promote_types(a, b):
+    return dtypes.from_numpy(dtypes.promote_types(a.numpy_dtype, b.numpy_dtype))
+
+
+def result_type(a, b):
+    return (a + b if isinstance(a, Tensor) or isinstance(b, Tensor) else tensor(a) + tensor(b)).dtype
+
+
+def compile(model=None, **kwargs):
+    """No compiler here: returns the model unchanged, so torch.compile(model) code still runs."""
+    return model if model is not None else (lambda m: m)
+
+
+class _Flags:
+    def __init__(self, **flags):
+        self.__dict__.update(flags)
+
+
+backends = _Flags(mps=_Flags(is_available=lambda: False, is_built=lambda: False),
+                  cudnn=_Flags(benchmark=False, deterministic=False, enabled=True, is_available=lambda: False))
+
+
+def set_printoptions(**options):
+    from .printing import set_printoptions as set_options
+    set_options(**options)
+
+
+def save(obj, f, **kwargs):
+    from .serialization import save as save_
+    return save_(obj, f, **kwargs)
+
+
+def load(f, map_location=None, weights_only=True, **kwargs):
+    from .serialization import load as load_
+    return load_(f, map_location=map_location, weights_only=weights_only, **kwargs)
+
+
+def summary(model, input_size, *args, **kwargs):
+    from .summary import summary as summary_
+    return summary_(model, input_size, *args, **kwargs)
+
+
+class _TopLevelAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """autograd.nn[.x] and autograd.optim[.x] are the repository's top-level nn and optim packages, the same
+    module objects under torch's names (so isinstance and identity checks agree)."""
+    ALIASES = ('autograd.nn', 'autograd.optim')
+
+    def find_spec(self, name, path=None, target=None):
+        if builtins.any(name == a or name.startswith(a + '.') for a in self.ALIASES):
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(spec.name[len('autograd.'):])
+
+    def exec_module(self, module):
+        pass
+
+
+if not builtins.any(isinstance(f, _TopLevelAlias) for f in sys.meta_path):
+    sys.meta_path.insert(0, _TopLevelAlias())
+
+
+def __getattr__(name):
+    """nn, optim, utils and vision load on first use, so `import nn` alone works without cycles."""
+    if name in ('nn', 'optim', 'utils', 'vision'):
+        return importlib.import_module('autograd.' + name)
+    if name == 'functional':
+        return importlib.import_module('autograd.nn.functional')
+    raise AttributeError(f"module 'autograd' has no attribute '{name}'")

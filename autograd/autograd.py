@@ -1,0 +1,128 @@
+"""autograd.autograd: torch.autograd's user-facing API — grad, backward, custom Functions, gradcheck."""
+import functools
+
+from . import grad_mode
+from .engine import backward, grad  # noqa: F401
+from .function import FREED, Node, _modified_message
+from .grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from .tensor import Tensor, wrap
+
+Variable = Tensor
+
+
+class FunctionCtx(Node):
+    """The ctx of a custom Function, which is also its graph node."""
+
+    def __init__(self, fn_cls, needs_input_grad):
+        self.next_functions = ()
+        self._hooks = None
+        self._fn_cls = fn_cls
+        self.needs_input_grad = needs_input_grad
+        self.to_save = ()
+        self._versions = ()
+        self._non_differentiable = ()
+        self.materialize_grads = True
+
+    def name(self):
+        return self._fn_cls.__name__ + 'Backward'
+
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+        self._versions = tuple(t._version[0] if isinstance(t, Tensor) else 0 for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self.to_save is None:
+            raise RuntimeError(FREED)
+        for t, v in zip(self.to_save, self._versions):
+            if isinstance(t, Tensor) and t._version[0] != v:
+                raise RuntimeError(_modified_message(t, self.name(), t._version[0], v))
+        return self.to_save
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = value
+
+    def backward(self, grad):
+        grads = self._fn_cls.backward(self, grad)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(self.needs_input_grad):
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
+                               f"{len(self.needs_input_grad)}, got {len(grads)})")
+        return tuple(grads[i] for i in self._tensor_positions)
+
+    def release(self):
+        self.to_save = None
+
+
+class Function:
+    """Subclass with static forward(ctx, *args) and backward(ctx, *grad_outputs); call Cls.apply(*args).
+
+    forward runs without recording; its one differentiable output gets this node as grad_fn."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx = FunctionCtx(cls, needs)
+        with grad_mode.no_grad():
+            if cls.setup_context is not Function.setup_context:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
+        if not (grad_mode.state.enabled and True in needs):
+            return out
+        ctx._tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        ctx.next_functions = tuple((a.grad_fn or a._grad_accumulator()) if a.requires_grad else None
+                                   for a in args if isinstance(a, Tensor))
+        outs = out if isinstance(out, tuple) else (out,)
+        marked = [o for o in outs if isinstance(o, Tensor) and not any(o is n for n in ctx._non_differentiable)
+                  and o.array.dtype.kind in 'fc']
+        if len(marked) > 1:
+            raise NotImplementedError(f"{cls.__name__}: custom Functions with more than one differentiable "
+                                      "output are not supported; return one tensor, or mark the others with "
+                                      "ctx.mark_non_differentiable")
+        result = []
+        for o in outs:
+            if marked and o is marked[0]:
+                if any(o is a for a in args):   # an input returned as is: give the output its own identity
+                    o = wrap(o.array)
+                o.requires_grad, o.grad_fn = True, ctx
+            result.append(o)
+        return tuple(result) if isinstance(out, tuple) else result[0]
+
+
+def once_differentiable(fn):
+    """Run a custom backward without recording: its result cannot be differentiated again."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            return fn(ctx, *args)
+    return wrapper
+
+
+def __getattr__(name):
+    if name in ('gradcheck', 'gradgradcheck', 'GradcheckError'):
+        from . import gradcheck as module
+        return getattr(module, name)
+    raise AttributeError(f"module 'autograd.autograd' has no attribute '{name}'")

@@ -1,0 +1,150 @@
+"""Reverse-mode traversal of the graph: backward() and grad().
+
+Iterative, so graphs of any depth work. Each node runs once, after every node that feeds it a
+gradient has run (dependency counts), so gradients meeting at a node are summed exactly first.
+"""
+from . import grad_mode
+from .function import AccumulateGrad
+from .tensor import Tensor, wrap
+
+
+def _root_grads(outputs, grad_outputs, create_graph):
+    roots = []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = wrap(_ones_like(out.array))
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"gradient must be a Tensor, not {type(g).__name__}")
+        elif g.shape != out.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and "
+                               f"output[0] has a shape of {tuple(out.shape)}.")
+        if not create_graph:
+            g = g.detach()
+        roots.append((out.grad_fn or out._grad_accumulator(), g))
+    return roots
+
+
+def _ones_like(array):
+    from .backend import array_module
+    return array_module(array).ones(array.shape, dtype=array.dtype)
+
+
+def _dependencies(roots):
+    """How many edges point at each node reachable from the roots."""
+    deps = {}
+    stack = [fn for fn, _ in roots]
+    seen = set(stack)
+    while stack:
+        fn = stack.pop()
+        for nxt in fn.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return deps
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None, only=None):
+    """Propagate from outputs into the leaves' .grad (all leaves, or the accumulators in `only`).
+    capture: {node: None}, filled with the gradient arriving at each of its nodes."""
+    roots = _root_grads(outputs, grad_outputs, create_graph)
+    deps = _dependencies(roots)
+    grads, borrowed = {}, {}
+    for fn, g in roots:
+        grads[fn] = grads[fn] + g if fn in grads else g
+        borrowed[fn] = True          # the caller's tensor: never store it as a .grad
+    ready = [fn for fn, _ in roots if deps.get(fn, 0) == 0]
+    ready = list(dict.fromkeys(ready))
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            fn = ready.pop()
+            g = grads.pop(fn, None)
+            in_grads = ()
+            if g is not None:
+                if fn._hooks:
+                    for hook in fn._hooks:
+                        new = hook(g)
+                        if new is not None:
+                            g = new
+                if capture is not None and fn in capture:
+                    capture[fn] = g
+                if type(fn) is AccumulateGrad:
+                    if only is None or fn in only:
+                        if borrowed.get(fn) and not create_graph:
+                            g = g.clone()
+                        fn.backward(g)
+                    continue
+                in_grads = fn.backward(g)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                if not retain_graph:
+                    fn.release()
+            for i, nxt in enumerate(fn.next_functions):
+                if nxt is None:
+                    continue
+                ig = in_grads[i] if i < len(in_grads) else None
+                if ig is not None:
+                    prev = grads.get(nxt)
+                    if prev is None:
+                        grads[nxt] = ig
+                        borrowed[nxt] = ig is g or ig.array.base is not None
+                    else:
+                        grads[nxt] = prev + ig
+                        borrowed[nxt] = False
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    ready.append(nxt)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaves) into the leaves' .grad (torch.autograd.backward)."""
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    if retain_graph is None:
+        retain_graph = create_graph
+    only = None
+    if inputs is not None:
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        only = {t._grad_accumulator() for t in inputs if t.grad_fn is None}
+        for t in inputs:
+            if t.grad_fn is not None:
+                t.retain_grad()
+    run_backward(tuple(tensors), tuple(grad_tensors), retain_graph, create_graph, None, only)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
+         materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching any .grad (torch.autograd.grad)."""
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    nodes = [t.grad_fn or t._grad_accumulator() for t in inputs]
+    capture = dict.fromkeys(nodes)
+    run_backward(outputs, tuple(grad_outputs), retain_graph, create_graph, capture, only=())
+    result = []
+    for t, node in zip(inputs, nodes):
+        g = capture[node]
+        if g is None:
+            if materialize_grads:
+                g = t.new_zeros(t.shape)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(g)
+    return tuple(result)

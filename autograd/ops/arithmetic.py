@@ -1,0 +1,397 @@
+"""Binary arithmetic with torch's type promotion and broadcasting, comparisons, where, clamp, casts."""
+import builtins
+import numbers
+
+import numpy as np
+
+from .. import backend, dtypes
+from ..function import Function
+from ..tensor import Tensor, wrap
+
+
+# ---- operand coercion ------------------------------------------------------------------------
+def as_operand(x, like):
+    """A Python number or array-like as a Tensor on like's device (numbers become 0-d tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    xp = backend.array_module(like.array)
+    if isinstance(x, (numbers.Number, np.generic)):
+        return wrap(xp.asarray(x, dtype=_number_dtype(x, like)))
+    from ..creation import tensor
+    return tensor(x, device=like.device)
+
+
+def _number_dtype(x, like):
+    return dtypes.result_type(((like.array.dtype, 2 if like.array.ndim else 1), (dtypes.scalar_dtype(x), 0)))
+
+
+def _priority(t):
+    return 2 if t.array.ndim else 1
+
+
+def _check_devices(a, b):
+    if type(a.array) is not type(b.array) and a.array.ndim and b.array.ndim:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{a.device} and {b.device}!")
+
+
+def operands(a, b):
+    """Both sides as Tensors of the dtype torch would compute in."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a.array.dtype == b.array.dtype:
+                if type(a.array) is not type(b.array):
+                    _check_devices(a, b)
+                return a, b
+            _check_devices(a, b)
+            dt = dtypes.result_type(((a.array.dtype, _priority(a)), (b.array.dtype, _priority(b))))
+            return cast(a, dt), cast(b, dt)
+        b = as_operand(b, a)
+        return cast(a, b.array.dtype), b
+    a = as_operand(a, b)
+    return a, cast(b, a.array.dtype)
+
+
+class Cast(Function):
+    def forward(self, x, dtype):
+        self.src = x.array.dtype
+        return x.array.astype(dtype)
+
+    def backward(self, grad):
+        return cast(grad, self.src)
+
+
+def cast(x, dtype):
+    """x converted to a NumPy dtype; differentiable between float types, a plain copy otherwise."""
+    if x.array.dtype == dtype:
+        return x
+    if dtype.kind in 'fc' and x.array.dtype.kind in 'fc':
+        return Cast.apply(x, dtype=dtype)
+    return wrap(x.array.astype(dtype))
+
+
+def sum_to(grad, shape):
+    from .shape import sum_to as _sum_to
+    return _sum_to(grad, shape)
+
+
+# ---- the differentiable binary ops --------------------------------------------------------------
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = (a.array.shape, b.array.shape)
+        return a.array + b.array
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        ga, gb = self.needs_input_grad
+        return (sum_to(grad, sa) if ga else None), (sum_to(grad, sb) if gb else None)
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.shapes = (a.array.shape, b.array.shape)
+        return a.array - b.array
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        ga, gb = self.needs_input_grad
+        return (sum_to(grad, sa) if ga else None), (sum_to(-grad, sb) if gb else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.array * b.array
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ga, gb = self.needs_input_grad
+        return (sum_to(grad * b, a.shape) if ga else None), (sum_to(grad * a, b.shape) if gb else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.array / b.array
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ga, gb = self.needs_input_grad
+        return (sum_to(grad / b, a.shape) if ga else None), \
+            (sum_to(-grad * a / (b * b), b.shape) if gb else None)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x.array
+
+    def backward(self, grad):
+        return -grad
+
+
+class PowScalar(Function):
+    def forward(self, x, exponent):
+        self.save_for_backward(x)
+        self.exponent = exponent
+        return x.array ** exponent
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        e = self.exponent
+        if e == 0:
+            return grad * 0
+        return grad * e * (x ** (e - 1) if e != 2 else x)
+
+
+class Pow(Function):
+    saves_output = True
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.array ** b.array
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to(grad * b * a ** (b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            # d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (torch's convention)
+            safe = where(a == 0, 1.0, a)
+            gb = sum_to(where((a == 0) & (b >= 0), 0.0, grad * self.output * safe.log()), b.shape)
+        return ga, gb
+
+
+class Remainder(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        xp = backend.array_module(a.array)
+        return xp.remainder(a.array, b.array)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ga, gb = self.needs_input_grad
+        return (sum_to(grad, a.shape) if ga else None), \
+            (sum_to(-grad * (a / b).floor(), b.shape) if gb else None)
+
+
+class Fmod(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return backend.array_module(a.array).fmod(a.array, b.array)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ga, gb = self.needs_input_grad
+        return (sum_to(grad, a.shape) if ga else None), \
+            (sum_to(-grad * (a / b).trunc(), b.shape) if gb else None)
+
+
+class Where(Function):
+    def forward(self, cond, a, b):
+        self.cond = cond
+        self.shapes = (a.array.shape, b.array.shape)
+        return backend.array_module(a.array).where(cond.array, a.array, b.array)
+
+    def backward(self, grad):
+        zero = grad.new_zeros(())
+        ga, gb = self.needs_input_grad[1:]
+        return None, (sum_to(where(self.cond, grad, zero), self.shapes[0]) if ga else None), \
+            (sum_to(where(self.cond, zero, grad), self.shapes[1]) if gb else None)
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return backend.array_module(a.array).maximum(a.array, b.array)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        return _split_extremum_grad(grad, a, b, a > b, self.needs_input_grad)
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return backend.array_module(a.array).minimum(a.array, b.array)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        return _split_extremum_grad(grad, a, b, a < b, self.needs_input_grad)
+
+
+def _split_extremum_grad(grad, a, b, a_wins, needs):
+    """The winner takes the gradient; ties share it equally, as torch does."""
+    share = a_wins.to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+    return (sum_to(grad * share, a.shape) if needs[0] else None), \
+        (sum_to(grad * (1 - share), b.shape) if needs[1] else None)
+
+
+class Clamp(Function):
+    def forward(self, x, min=None, max=None):
+        self.save_for_backward(x)
+        self.bounds = (min, max)
+        return backend.array_module(x.array).clip(x.array, min, max)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        lo, hi = self.bounds
+        keep = None
+        if lo is not None:
+            keep = x >= lo
+        if hi is not None:
+            keep = (x <= hi) if keep is None else keep & (x <= hi)
+        return grad * keep
+
+
+# ---- public functions ---------------------------------------------------------------------------
+def add(a, b):
+    return Add.apply(*operands(a, b))
+
+
+def sub(a, b):
+    a, b = operands(a, b)
+    if a.array.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    return Sub.apply(a, b)
+
+
+def mul(a, b):
+    return Mul.apply(*operands(a, b))
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode == 'floor':
+        return floor_divide(a, b)
+    if rounding_mode == 'trunc':
+        a, b = operands(a, b)
+        xp = backend.array_module(a.array)
+        if a.array.dtype.kind in 'iub':
+            return wrap(xp.trunc(a.array / b.array).astype(a.array.dtype))
+        return wrap(xp.trunc(a.array / b.array))
+    a, b = operands(a, b)
+    if a.array.dtype.kind in 'iub':   # true division of integers gives the default float
+        a, b = cast(a, dtypes.default_float.numpy_dtype), cast(b, dtypes.default_float.numpy_dtype)
+    return Div.apply(a, b)
+
+
+def neg(x):
+    if x.array.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(x)
+
+
+def pow(a, b):
+    if isinstance(a, Tensor) and isinstance(b, numbers.Number) and not isinstance(b, builtins.bool):
+        if a.array.dtype.kind in 'iu' and isinstance(b, numbers.Integral) and b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if a.array.dtype.kind in 'iub' and isinstance(b, float):
+            a = cast(a, dtypes.default_float.numpy_dtype)
+        return PowScalar.apply(a, exponent=b)
+    a, b = operands(a, b)
+    if a.array.dtype.kind in 'iu' and (b.array < 0).any():
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return Pow.apply(a, b)
+
+
+def floor_divide(a, b):
+    """Not differentiable in torch either: the result never requires grad."""
+    a, b = operands(a, b)
+    return wrap(backend.array_module(a.array).floor_divide(a.array, b.array))
+
+
+def remainder(a, b):
+    return Remainder.apply(*operands(a, b))
+
+
+def fmod(a, b):
+    return Fmod.apply(*operands(a, b))
+
+
+def maximum(a, b):
+    return Maximum.apply(*operands(a, b))
+
+
+def minimum(a, b):
+    return Minimum.apply(*operands(a, b))
+
+
+def clamp(x, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x if min is None else maximum(x, min)
+        return out if max is None else minimum(out, max)
+    numbers_ = [v for v in (min, max) if v is not None]
+    dt = x.array.dtype
+    for v in numbers_:
+        dt = dtypes.result_type(((dt, 2), (dtypes.scalar_dtype(v), 0)))
+    return Clamp.apply(cast(x, dt), min=min, max=max)
+
+
+def where(condition, a=None, b=None):
+    if a is None and b is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor):
+        condition = as_operand(condition, a if isinstance(a, Tensor) else b)
+    if condition.array.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{condition.dtype.name.capitalize()}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = as_operand(a, condition)
+        if isinstance(a.array.dtype.type(0), np.floating):
+            a = cast(a, dtypes.default_float.numpy_dtype)
+    a, b = operands(a, b)
+    return Where.apply(condition, a, b)
+
+
+_COMPARE = {'eq': 'equal', 'ne': 'not_equal', 'lt': 'less', 'le': 'less_equal', 'gt': 'greater',
+            'ge': 'greater_equal'}
+
+
+def compare(op, a, b):
+    if not isinstance(b, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
+        return NotImplemented if op not in ('eq', 'ne') else wrap(np.asarray(op == 'ne'))
+    a, b = operands(a, b)
+    xp = backend.array_module(a.array)
+    return wrap(getattr(xp, _COMPARE[op])(a.array, b.array))
+
+
+def logical_binary(op, a, b):
+    a, b = operands(a, b)
+    xp = backend.array_module(a.array)
+    if a.array.dtype.kind == 'f':
+        raise RuntimeError(f"\"bitwise_{op}_cpu\" not implemented for '{a.dtype.name.capitalize()}'")
+    fn = {'and': xp.bitwise_and, 'or': xp.bitwise_or, 'xor': xp.bitwise_xor}[op]
+    return wrap(fn(a.array, b.array))
+
+
+def bitwise_not(x):
+    xp = backend.array_module(x.array)
+    if x.array.dtype.kind == 'f':
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{x.dtype.name.capitalize()}'")
+    return wrap(xp.logical_not(x.array) if x.array.dtype == np.bool_ else xp.invert(x.array))
+
+
+def logical_not(x):
+    return wrap(backend.array_module(x.array).logical_not(x.array))
+
+
+def unary_predicate(name, x):
+    return wrap(getattr(backend.array_module(x.array), name)(x.array))
+
+
+def equal(a, b):
+    return a.shape == b.shape and builtins.bool((a.array == b.array).all())
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = operands(a, b)
+    return wrap(backend.array_module(a.array).isclose(a.array, b.array, rtol, atol, equal_nan))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return builtins.bool(isclose(a, b, rtol, atol, equal_nan).array.all())

@@ -1,0 +1,264 @@
+"""Unary elementwise math. Integer inputs of float functions compute in the default float dtype."""
+import math
+
+from .. import backend, dtypes
+from ..function import Function
+from ..tensor import wrap
+from .arithmetic import cast
+
+
+def floating(x):
+    """x itself when floating, else x cast to the default float (torch.exp(int_tensor) is float32)."""
+    if x.array.dtype.kind in 'fc':
+        return x
+    return cast(x, dtypes.default_float.numpy_dtype)
+
+
+def _xp(x):
+    return backend.array_module(x.array)
+
+
+class Exp(Function):
+    saves_output = True
+    def forward(self, x): return _xp(x).exp(x.array)
+    def backward(self, grad): return grad * self.output
+
+
+class Exp2(Function):
+    saves_output = True
+    def forward(self, x): return _xp(x).exp2(x.array)
+    def backward(self, grad): return grad * self.output * math.log(2.0)
+
+
+class Log(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).log(x.array)
+    def backward(self, grad): return grad / self.saved_tensors[0]
+
+
+class Log2(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).log2(x.array)
+    def backward(self, grad): return grad / (self.saved_tensors[0] * math.log(2.0))
+
+
+class Log10(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).log10(x.array)
+    def backward(self, grad): return grad / (self.saved_tensors[0] * math.log(10.0))
+
+
+class Log1p(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).log1p(x.array)
+    def backward(self, grad): return grad / (self.saved_tensors[0] + 1)
+
+
+class Expm1(Function):
+    saves_output = True
+    def forward(self, x): return _xp(x).expm1(x.array)
+    def backward(self, grad): return grad * (self.output + 1)
+
+
+class Sqrt(Function):
+    saves_output = True
+    def forward(self, x): return _xp(x).sqrt(x.array)
+    def backward(self, grad): return grad / (2 * self.output)
+
+
+class Rsqrt(Function):
+    saves_output = True
+    def forward(self, x): return 1 / _xp(x).sqrt(x.array)
+    def backward(self, grad): return grad * -0.5 * self.output ** 3
+
+
+class Reciprocal(Function):
+    saves_output = True
+    def forward(self, x): return 1 / x.array
+    def backward(self, grad):
+        out = self.output
+        return -grad * out * out
+
+
+class Sin(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).sin(x.array)
+    def backward(self, grad): return grad * self.saved_tensors[0].cos()
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).cos(x.array)
+    def backward(self, grad): return -grad * self.saved_tensors[0].sin()
+
+
+class Tan(Function):
+    saves_output = True
+    def forward(self, x): return _xp(x).tan(x.array)
+    def backward(self, grad):
+        out = self.output
+        return grad * (1 + out * out)
+
+
+class Asin(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).arcsin(x.array)
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad * (1 - x * x).rsqrt()
+
+
+class Acos(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).arccos(x.array)
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return -grad * (1 - x * x).rsqrt()
+
+
+class Atan(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).arctan(x.array)
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad / (1 + x * x)
+
+
+class Sinh(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).sinh(x.array)
+    def backward(self, grad): return grad * self.saved_tensors[0].cosh()
+
+
+class Cosh(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).cosh(x.array)
+    def backward(self, grad): return grad * self.saved_tensors[0].sinh()
+
+
+class Tanh(Function):
+    saves_output = True
+    def forward(self, x): return _xp(x).tanh(x.array)
+    def backward(self, grad):
+        out = self.output
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    saves_output = True
+
+    def forward(self, x):
+        xp = _xp(x)
+        # exp of a non-positive number only: no overflow for large |x|
+        e = xp.exp(-xp.abs(x.array))
+        return xp.where(x.array >= 0, 1 / (1 + e), e / (1 + e)).astype(x.array.dtype, copy=False)
+
+    def backward(self, grad):
+        out = self.output
+        return grad * out * (1 - out)
+
+
+class Relu(Function):
+    saves_output = True
+
+    def forward(self, x):
+        return _xp(x).maximum(x.array, 0)
+
+    def backward(self, grad):
+        return grad * (self.output > 0)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _xp(x).abs(x.array)
+    def backward(self, grad): return grad * self.saved_tensors[0].sign()
+
+
+class Erf(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.erf(x.array)
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * (-x * x).exp()
+
+
+class ZeroGrad(Function):
+    """Piecewise-constant ops (sign, floor, ceil, round, trunc): the gradient is zero everywhere."""
+    def forward(self, x, fn):
+        return fn(x.array)
+    def backward(self, grad): return grad * 0
+
+
+def _unary(cls, x):
+    return cls.apply(floating(x))
+
+
+def exp(x): return _unary(Exp, x)
+def exp2(x): return _unary(Exp2, x)
+def log(x): return _unary(Log, x)
+def log2(x): return _unary(Log2, x)
+def log10(x): return _unary(Log10, x)
+def log1p(x): return _unary(Log1p, x)
+def expm1(x): return _unary(Expm1, x)
+def sqrt(x): return _unary(Sqrt, x)
+def rsqrt(x): return _unary(Rsqrt, x)
+def reciprocal(x): return _unary(Reciprocal, x)
+def sin(x): return _unary(Sin, x)
+def cos(x): return _unary(Cos, x)
+def tan(x): return _unary(Tan, x)
+def asin(x): return _unary(Asin, x)
+def acos(x): return _unary(Acos, x)
+def atan(x): return _unary(Atan, x)
+def sinh(x): return _unary(Sinh, x)
+def cosh(x): return _unary(Cosh, x)
+def tanh(x): return _unary(Tanh, x)
+def sigmoid(x): return _unary(Sigmoid, x)
+def erf(x): return _unary(Erf, x)
+
+
+def square(x):
+    return x * x if x.array.dtype.kind != 'b' else x.long() * x.long()
+
+
+def relu(x):
+    if x.array.dtype.kind == 'b':
+        raise RuntimeError("\"clamp_min_cpu\" not implemented for 'Bool'")
+    return Relu.apply(x)
+
+
+def abs(x):
+    if x.array.dtype.kind == 'b':
+        raise RuntimeError("\"abs_cpu\" not implemented for 'Bool'")
+    return Abs.apply(x)
+
+
+def _piecewise(x, name):
+    xp = _xp(x)
+    if x.array.dtype.kind in 'iub':
+        return wrap(x.array.copy()) if name != 'sign' else wrap(xp.sign(x.array))
+    return ZeroGrad.apply(x, fn=getattr(xp, name))
+
+
+def sign(x): return _piecewise(x, 'sign')
+def floor(x): return _piecewise(x, 'floor')
+def ceil(x): return _piecewise(x, 'ceil')
+def trunc(x): return _piecewise(x, 'trunc')
+
+
+def round(x, decimals=0):
+    if decimals == 0:
+        return _piecewise(x, 'round')
+    return ZeroGrad.apply(x, fn=lambda a: _xp(x).round(a, decimals))

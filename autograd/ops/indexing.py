@@ -1,0 +1,283 @@
+"""Indexing: x[index] and x[index] = v, gather/scatter, index_select, masks, sort/topk/nonzero/unique."""
+import builtins
+import numbers
+
+import numpy as np
+
+from .. import backend, grad_mode
+from ..function import Function
+from ..tensor import Tensor, wrap
+from .arithmetic import Where, as_operand, cast
+from .reduction import SelectAlong, normalize_dims, values_indices
+from .shape import Slice, sum_to
+
+
+# ---- x[index] ----------------------------------------------------------------------------------
+def _index_part(part, xp, dev):
+    if isinstance(part, Tensor):
+        if part.ndim == 0 and part.array.dtype.kind in 'iu':
+            return builtins.int(part.item())
+        return backend.to_device(part.array, dev)
+    if isinstance(part, (list, range)):
+        arr = np.asarray(part)
+        if arr.dtype == object or (arr.size and arr.dtype.kind not in 'iub'):
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return backend.to_device(arr if arr.size else arr.astype(np.int64), dev)
+    if isinstance(part, np.ndarray):
+        return backend.to_device(part, dev)
+    return part
+
+
+def normalize_index(x, index):
+    """The index as a tuple NumPy/CuPy understands, and whether it is basic (a view, no arrays)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    xp, dev = backend.array_module(x.array), backend.device_of(x.array)
+    parts = tuple(_index_part(p, xp, dev) for p in parts)
+    basic = builtins.all(p is None or p is Ellipsis or isinstance(p, (slice, numbers.Integral)) and
+                         not isinstance(p, builtins.bool) for p in parts)
+    for p in parts:
+        if isinstance(p, slice) and p.step is not None and p.step <= 0:
+            raise ValueError("step must be greater than zero")
+    return parts, basic
+
+
+class AdvancedIndex(Function):
+    """x[index] with index arrays (a copy); backward adds the gradient back at those positions."""
+    def forward(self, x, index):
+        self.args = (x.array.shape, index)
+        return x.array[index]
+
+    def backward(self, grad):
+        return IndexAdd.apply(grad, shape=self.args[0], index=self.args[1])
+
+
+class IndexAdd(Function):
+    """zeros(shape) with g added at index (repeated positions accumulate): the adjoint of AdvancedIndex."""
+    def forward(self, g, shape, index):
+        self.index = index
+        xp = backend.array_module(g.array)
+        out = xp.zeros(shape, dtype=g.array.dtype)
+        add_at(xp, out, index, g.array)
+        return out
+
+    def backward(self, grad):
+        return AdvancedIndex.apply(grad, index=self.index)
+
+
+def add_at(xp, out, index, values):
+    if xp is np:
+        np.add.at(out, index, values)
+    else:
+        xp.add.at(out, index, values)
+
+
+def getitem(x, index):
+    parts, basic = normalize_index(x, index)
+    try:
+        if basic:
+            return Slice.apply(x, index=parts)
+        return AdvancedIndex.apply(x, index=parts)
+    except IndexError as e:
+        raise IndexError(str(e).replace('axis', 'dimension')) from None
+
+
+class IndexPut(Function):
+    """A copy of x with values written at index (the out-of-place form of x[index] = v)."""
+    def forward(self, x, v, index):
+        self.args = (index, v.array.shape)
+        out = x.array.copy()
+        out[index] = v.array
+        return out
+
+    def backward(self, grad):
+        index, v_shape = self.args
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            gx = IndexPut.apply(grad, grad.new_zeros(()), index=index)
+        if self.needs_input_grad[1]:
+            picked = Slice.apply(grad, index=index) if _is_basic(index) else AdvancedIndex.apply(grad, index=index)
+            gv = sum_to(picked, v_shape) if picked.ndim >= len(v_shape) else picked.reshape(v_shape)
+        return gx, gv
+
+
+def _is_basic(index):
+    return builtins.all(p is None or p is Ellipsis or isinstance(p, (slice, numbers.Integral)) for p in index)
+
+
+def setitem(x, index, value):
+    parts, _ = normalize_index(x, index)
+    value = as_operand(value, x) if not isinstance(value, Tensor) else value
+    if value.array.dtype != x.array.dtype:
+        value = cast(value, x.array.dtype)
+    if grad_mode.state.enabled and (x.requires_grad or value.requires_grad):
+        x._inplace(lambda s, v: IndexPut.apply(s, v, index=parts), value)
+        return
+    if x.requires_grad and x.is_leaf and grad_mode.state.enabled:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    try:
+        x.array[parts] = backend.to_device(value.array, x.device)
+    except IndexError as e:
+        raise IndexError(str(e).replace('axis', 'dimension')) from None
+    except ValueError as e:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+                           f"indexing result: {e}") from None
+    x._version[0] += 1
+
+
+# ---- gather / scatter --------------------------------------------------------------------------
+def _coords(xp, index, dim):
+    """Full coordinates for scatter-style ops: index along dim, position elsewhere."""
+    coords = []
+    for a in range(index.ndim):
+        if a == dim:
+            coords.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[a] = index.shape[a]
+            coords.append(xp.arange(index.shape[a]).reshape(shape))
+    return tuple(coords)
+
+
+def _check_index(op, x, dim, index):
+    if index.array.dtype.kind not in 'iu':
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+    if index.ndim != x.ndim and not (x.ndim == 0 and index.ndim <= 1):
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+    return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+
+
+class Gather(Function):
+    def forward(self, x, index, dim):
+        self.args = (x.array.shape, index, dim)
+        xp = backend.array_module(x.array)
+        idx = index.array
+        if idx.size and (idx.max() >= x.array.shape[dim] or idx.min() < -x.array.shape[dim]):
+            raise RuntimeError(f"gather(): index {builtins.int(idx.max())} is out of bounds for dimension {dim} "
+                               f"with size {x.array.shape[dim]}")
+        return x.array[_coords(xp, idx, dim)]
+
+    def backward(self, grad):
+        shape, index, dim = self.args
+        return ScatterAdd.apply(grad.new_zeros(shape), grad, index=index, dim=dim)
+
+
+def gather(x, dim, index):
+    d = _check_index('gather', x, dim, index)
+    return Gather.apply(x, index=index, dim=d)
+
+
+class Scatter(Function):
+    def forward(self, x, src, index, dim):
+        self.args = (index, dim, src.array.shape)
+        xp = backend.array_module(x.array)
+        out = x.array.copy()
+        coords = _coords(xp, index.array, dim)
+        out[coords] = src.array if src.array.ndim == 0 else src.array[tuple(slice(0, s) for s in index.shape)]
+        return out
+
+    def backward(self, grad):
+        index, dim, src_shape = self.args
+        gx = Scatter.apply(grad, grad.new_zeros(()), index=index, dim=dim) if self.needs_input_grad[0] else None
+        gs = None
+        if self.needs_input_grad[1]:
+            gs = gather(grad, dim, index)
+            if gs.shape != src_shape:
+                gs = _pad_to(gs, src_shape)
+        return gx, gs
+
+
+class ScatterAdd(Function):
+    def forward(self, x, src, index, dim):
+        self.args = (index, dim, src.array.shape)
+        xp = backend.array_module(x.array)
+        out = x.array.copy()
+        add_at(xp, out, _coords(xp, index.array, dim), src.array[tuple(slice(0, s) for s in index.shape)])
+        return out
+
+    def backward(self, grad):
+        index, dim, src_shape = self.args
+        gs = None
+        if self.needs_input_grad[1]:
+            gs = gather(grad, dim, index)
+            if gs.shape != src_shape:
+                gs = _pad_to(gs, src_shape)
+        return grad, gs
+
+
+def _pad_to(g, shape):
+    from .shape import PadInto
+    return PadInto.apply(g, shape=shape, index=tuple(slice(0, s) for s in g.shape))
+
+
+def scatter(x, dim, index, src):
+    d = _check_index('scatter', x, dim, index)
+    src = as_operand(src, x) if not isinstance(src, Tensor) else src
+    return Scatter.apply(x, cast(src, x.array.dtype), index=index, dim=d)
+
+
+def scatter_add(x, dim, index, src):
+    d = _check_index('scatter_add', x, dim, index)
+    return ScatterAdd.apply(x, cast(src, x.array.dtype), index=index, dim=d)
+
+
+def index_select(x, dim, index):
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    return getitem(x, (slice(None),) * d + (index.reshape(-1),))
+
+
+def masked_fill(x, mask, value):
+    if not isinstance(mask, Tensor) or mask.array.dtype != np.bool_:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{getattr(mask, 'dtype', type(mask).__name__)}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    value = cast(as_operand(value, x) if not isinstance(value, Tensor) else value, x.array.dtype)
+    return Where.apply(mask, value, x)
+
+
+def masked_select(x, mask):
+    shape = np.broadcast_shapes(x.shape, mask.shape)
+    return getitem(x.expand(shape), mask.expand(shape))
+
+
+# ---- sorting and searching ---------------------------------------------------------------------
+def sort(x, dim=-1, descending=False):
+    xp = backend.array_module(x.array)
+    if x.ndim == 0:
+        return values_indices(x.clone(), wrap(xp.zeros((), dtype=np.int64)))
+    d = normalize_dims(dim, x.ndim)[0]
+    key = x.array
+    if descending:
+        key = -key.astype(np.int64) if key.dtype.kind in 'bu' else -key
+    idx = wrap(xp.argsort(key, axis=d, kind='stable'))
+    return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True), idx)
+
+
+def topk(x, k, dim=-1, largest=True):
+    d = normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    if k > (x.shape[d] if x.ndim else 1):
+        raise RuntimeError("selected index k out of range")
+    values, indices = sort(x, d, descending=largest)
+    return values_indices(values.narrow(d, 0, k), indices.narrow(d, 0, k))
+
+
+def nonzero(x, as_tuple=False):
+    xp = backend.array_module(x.array)
+    found = xp.nonzero(x.array if x.ndim else x.array.reshape(1))
+    if as_tuple:
+        return tuple(wrap(i.astype(np.int64)) for i in found)
+    return wrap(xp.stack(found, axis=1).astype(np.int64) if found else xp.zeros((0, 0), dtype=np.int64))
+
+
+def unique(x, sorted=True, return_inverse=False, return_counts=False):
+    xp = backend.array_module(x.array)
+    values, inverse, counts = xp.unique(x.array, return_inverse=True, return_counts=True)
+    out = [wrap(values)]
+    if return_inverse:
+        out.append(wrap(inverse.reshape(x.shape).astype(np.int64)))
+    if return_counts:
+        out.append(wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)

@@ -1,0 +1,387 @@
+"""Reductions over dims (int, tuple or all), softmax and log_softmax, cumulative sums."""
+import builtins
+import collections
+
+from .. import backend, dtypes
+from ..function import Function
+from ..tensor import Tensor, wrap
+from .arithmetic import cast, where
+from .elementwise import floating
+
+values_indices = collections.namedtuple('return_types', ['values', 'indices'])
+
+
+def normalize_dims(dim, ndim, op='sum'):
+    """dim as a sorted tuple of non-negative axes; None or () means all."""
+    if dim is None or dim == ():
+        return tuple(range(ndim))
+    if isinstance(dim, Tensor):
+        dim = dim.tolist()
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    rank = builtins.max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -rank <= d < rank:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+                             f"but got {d})")
+        out.append(d % rank if ndim else 0)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def _keep_shape(shape, dims):
+    """The reduced shape with keepdim=True: reduced axes become 1."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def expand_reduced(grad, in_shape, dims, keepdim):
+    """Broadcast a reduced gradient back over the input's shape."""
+    if not keepdim:
+        grad = grad.reshape(_keep_shape(in_shape, dims))
+    return grad.expand(in_shape)
+
+
+class Sum(Function):
+    def forward(self, x, dims, keepdim):
+        self.args = (x.array.shape, dims, keepdim)
+        return x.array.sum(axis=dims, keepdims=keepdim)
+
+    def backward(self, grad):
+        return expand_reduced(grad, *self.args)
+
+
+class Mean(Function):
+    def forward(self, x, dims, keepdim):
+        self.args = (x.array.shape, dims, keepdim)
+        return x.array.mean(axis=dims, keepdims=keepdim)
+
+    def backward(self, grad):
+        shape, dims, _ = self.args
+        n = 1
+        for d in dims:
+            n *= shape[d]
+        return expand_reduced(grad / n if n else grad, *self.args)
+
+
+class Prod(Function):
+    saves_output = True
+
+    def forward(self, x, dims, keepdim):
+        self.save_for_backward(x)
+        self.args = (x.array.shape, dims, keepdim)
+        return x.array.prod(axis=dims, keepdims=keepdim)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        shape, dims, keepdim = self.args
+        out = expand_reduced(self.output, *self.args)
+        g = expand_reduced(grad, *self.args)
+        if not builtins.bool((x.array == 0).any()):
+            return g * out / x
+        # with zeros, the product of the other elements, computed directly (once differentiable)
+        xp = backend.array_module(x.array)
+        moved = xp.moveaxis(x.array, dims, tuple(range(-len(dims), 0)))
+        flat = moved.reshape(moved.shape[:moved.ndim - len(dims)] + (-1,))
+        left = xp.cumprod(xp.concatenate([xp.ones_like(flat[..., :1]), flat[..., :-1]], -1), -1)
+        right = xp.flip(xp.cumprod(xp.concatenate([xp.ones_like(flat[..., :1]),
+                                                   xp.flip(flat, -1)[..., :-1]], -1), -1), -1)
+        others = xp.moveaxis((left * right).reshape(moved.shape), tuple(range(-len(dims), 0)), dims)
+        return g * wrap(others)
+
+
+class Extremum(Function):
+    """amax/amin and full max()/min(): ties share the gradient evenly (torch's rule)."""
+    saves_output = True
+
+    def forward(self, x, dims, keepdim, largest):
+        self.save_for_backward(x)
+        self.args = (x.array.shape, dims, keepdim)
+        if x.array.size == 0 and dims:
+            raise RuntimeError(f"{'max' if largest else 'min'}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        return x.array.max(axis=dims, keepdims=keepdim) if largest else x.array.min(axis=dims, keepdims=keepdim)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        hit = (x == expand_reduced(self.output, *self.args)).to(grad.dtype)
+        count = expand_reduced(hit.sum(self.args[1], keepdim=True), self.args[0], self.args[1], True)
+        return expand_reduced(grad, *self.args) * hit / count
+
+
+class SelectAlong(Function):
+    """Values of x at `indices` along dim (max/min with dim, sort, topk); gradient scattered back."""
+    def forward(self, x, indices, dim, keepdim):
+        xp = backend.array_module(x.array)
+        self.args = (x.array.shape, indices, dim, keepdim)
+        idx = indices.array if keepdim or indices.ndim == x.ndim else xp.expand_dims(indices.array, dim)
+        out = xp.take_along_axis(x.array, idx, dim)
+        return out if keepdim or indices.ndim == x.ndim else out.squeeze(dim)
+
+    def backward(self, grad):
+        shape, indices, dim, keepdim = self.args
+        if not keepdim and indices.ndim != len(shape):
+            grad, indices = grad.unsqueeze(dim), indices.unsqueeze(dim)
+        from .indexing import scatter_add
+        return scatter_add(grad.new_zeros(shape), dim, indices, grad)
+
+
+def sum(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in 'bui' and x.array.dtype != dtypes.int64.numpy_dtype:
+        x = cast(x, dtypes.int64.numpy_dtype)
+    return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.array.dtype.kind not in 'fc':
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                           f"or complex dtype. Got: {x.dtype.name.capitalize()}")
+    return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def prod(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in 'bui':
+        x = cast(x, dtypes.int64.numpy_dtype)
+    return Prod.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def _extremum(x, dim, keepdim, largest):
+    if dim is None:
+        if x.array.size == 0:
+            raise RuntimeError(f"{'max' if largest else 'min'}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        return Extremum.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False, largest=largest)
+    if isinstance(dim, Tensor):   # max(a, b): the elementwise form
+        from .arithmetic import maximum, minimum
+        return maximum(x, dim) if largest else minimum(x, dim)
+    d = normalize_dims(dim, x.ndim)
+    d = d[0] if d else 0
+    xp = backend.array_module(x.array)
+    arr = x.array if x.ndim else x.array.reshape(1)
+    idx = (xp.argmax if largest else xp.argmin)(arr, axis=d, keepdims=True)
+    if x.ndim == 0:
+        idx = idx.reshape(())
+    indices = wrap(idx)
+    values = SelectAlong.apply(x, indices=indices, dim=d, keepdim=True) if x.ndim else x.clone()
+    if not keepdim and x.ndim:
+        values, indices = values.squeeze(d), wrap(idx.squeeze(d))
+    return values_indices(values, indices)
+
+
+def max(x, dim=None, keepdim=False):
+    return _extremum(x, dim, keepdim, True)
+
+
+def min(x, dim=None, keepdim=False):
+    return _extremum(x, dim, keepdim, False)
+
+
+def amax(x, dim=(), keepdim=False):
+    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=True)
+
+
+def amin(x, dim=(), keepdim=False):
+    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=False)
+
+
+def argmax(x, dim=None, keepdim=False):
+    xp = backend.array_module(x.array)
+    if dim is None:
+        out = xp.argmax(x.array.reshape(-1))
+        return wrap(out.reshape((1,) * x.ndim) if keepdim else xp.asarray(out))
+    return wrap(xp.argmax(x.array, axis=normalize_dims(dim, x.ndim)[0] if x.ndim else None, keepdims=keepdim))
+
+
+def argmin(x, dim=None, keepdim=False):
+    xp = backend.array_module(x.array)
+    if dim is None:
+        out = xp.argmin(x.array.reshape(-1))
+        return wrap(out.reshape((1,) * x.ndim) if keepdim else xp.asarray(out))
+    return wrap(xp.argmin(x.array, axis=normalize_dims(dim, x.ndim)[0] if x.ndim else None, keepdims=keepdim))
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    if isinstance(dim, bool):   # var(x, False): the old unbiased positional form
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims = normalize_dims(dim, x.ndim)
+    n = 1
+    for d in dims:
+        n *= x.shape[d] if x.ndim else 1
+    centered = x - x.mean(dims, keepdim=True)
+    return (centered * centered).sum(dims, keepdim=keepdim) / builtins.max(n - correction, 0)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+class Norm2(Function):
+    """Euclidean norm; its gradient is taken as 0 at the zero vector, as torch does."""
+    saves_output = True
+
+    def forward(self, x, dims, keepdim):
+        self.save_for_backward(x)
+        self.args = (x.array.shape, dims, keepdim)
+        xp = backend.array_module(x.array)
+        return xp.sqrt((x.array * x.array).sum(axis=dims, keepdims=keepdim))
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        out = expand_reduced(self.output, *self.args)
+        safe = where(out == 0, 1.0, out)
+        return expand_reduced(grad, *self.args) * where(out == 0, 0.0, x / safe)
+
+
+def norm(x, p='fro', dim=None, keepdim=False):
+    x = floating(x)
+    dims = normalize_dims(dim, x.ndim)
+    if p in ('fro', 2, 2.0, None):
+        return Norm2.apply(x, dims=dims, keepdim=keepdim)
+    if p in (float('inf'), 'inf'):
+        return x.abs().amax(dims, keepdim)
+    if p in (float('-inf'), '-inf'):
+        return x.abs().amin(dims, keepdim)
+    if p == 0:
+        return (x != 0).to(x.dtype).sum(dims, keepdim)
+    if p == 1:
+        return x.abs().sum(dims, keepdim)
+    return (x.abs() ** p).sum(dims, keepdim) ** (1.0 / p)
+
+
+class LogSumExp(Function):
+    saves_output = True
+
+    def forward(self, x, dims, keepdim):
+        self.save_for_backward(x)
+        self.args = (x.array.shape, dims, keepdim)
+        xp = backend.array_module(x.array)
+        m = x.array.max(axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(x.array - m).sum(axis=dims, keepdims=True)) + m
+        return out if keepdim else out.squeeze(dims)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return expand_reduced(grad, *self.args) * (x - expand_reduced(self.output, *self.args)).exp()
+
+
+def logsumexp(x, dim, keepdim=False):
+    return LogSumExp.apply(floating(x), dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def all(x, dim=None, keepdim=False):
+    axis = None if dim is None else normalize_dims(dim, x.ndim)
+    return wrap(backend.array_module(x.array).all(x.array, axis=axis, keepdims=keepdim))
+
+
+def any(x, dim=None, keepdim=False):
+    axis = None if dim is None else normalize_dims(dim, x.ndim)
+    return wrap(backend.array_module(x.array).any(x.array, axis=axis, keepdims=keepdim))
+
+
+def count_nonzero(x, dim=None):
+    axis = None if dim is None else normalize_dims(dim, x.ndim)
+    return wrap(backend.array_module(x.array).count_nonzero(x.array, axis=axis)).long()
+
+
+class CumSum(Function):
+    def forward(self, x, dim):
+        self.dim = dim
+        return backend.array_module(x.array).cumsum(x.array, axis=dim, dtype=x.array.dtype)
+
+    def backward(self, grad):
+        return grad.flip(self.dim).cumsum(self.dim).flip(self.dim)
+
+
+class CumProd(Function):
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.save_for_backward(x)
+        self.dim = dim
+        return backend.array_module(x.array).cumprod(x.array, axis=dim, dtype=x.array.dtype)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        d = self.dim
+        # sum_{j>=i} grad_j * out_j / x_i (exact when x has no zeros)
+        return (grad * self.output).flip(d).cumsum(d).flip(d) / x
+
+
+def cumsum(x, dim, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in 'bui':
+        x = cast(x, dtypes.int64.numpy_dtype)
+    return CumSum.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0) if x.ndim else x.clone()
+
+
+def cumprod(x, dim, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.array.dtype.kind in 'bui':
+        x = cast(x, dtypes.int64.numpy_dtype)
+    return CumProd.apply(x, dim=normalize_dims(dim, x.ndim)[0]) if x.ndim else x.clone()
+
+
+class Softmax(Function):
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        xp = backend.array_module(x.array)
+        e = xp.exp(x.array - x.array.max(axis=dim, keepdims=True))
+        e /= e.sum(axis=dim, keepdims=True)
+        return e
+
+    def backward(self, grad):
+        out = self.output
+        return out * (grad - (grad * out).sum(self.dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        xp = backend.array_module(x.array)
+        shifted = x.array - x.array.max(axis=dim, keepdims=True)
+        shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        return shifted
+
+    def backward(self, grad):
+        return grad - self.output.exp() * grad.sum(self.dim, keepdim=True)
+
+
+def _softmax_dim(x, dim, dtype):
+    if dtype is not None:
+        x = x.to(dtype)
+    if dim is None:   # torch's legacy implicit choice
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return floating(x), normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+
+
+def softmax(x, dim=None, dtype=None):
+    x, d = _softmax_dim(x, dim, dtype)
+    return Softmax.apply(x, dim=d) if x.ndim else x.new_ones(())
+
+
+def log_softmax(x, dim=None, dtype=None):
+    x, d = _softmax_dim(x, dim, dtype)
+    return LogSoftmax.apply(x, dim=d) if x.ndim else x.new_zeros(())

@@ -1,0 +1,398 @@
+"""Shape and layout ops: views, permutations, broadcasting, concatenation, flips, repeats, triangles."""
+import builtins
+
+from .. import backend
+from ..function import Function
+from ..tensor import Tensor, wrap, _shape_arg
+from .reduction import normalize_dims
+
+
+def _dim(d, ndim):
+    return normalize_dims(d, ndim)[0] if ndim else 0
+
+
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.array.shape
+        try:
+            return x.array.reshape(shape)
+        except ValueError:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.array.size}") from None
+
+    def backward(self, grad):
+        return grad.reshape(self.in_shape)
+
+
+def reshape(x, shape):
+    shape = _shape_arg(shape)
+    if shape == x.array.shape:
+        return view_of(x)
+    return Reshape.apply(x, shape=shape)
+
+
+def view_of(x):
+    """An alias of x in the graph (reshape to the same shape, view_as self)."""
+    return Reshape.apply(x, shape=x.array.shape)
+
+
+view = reshape
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = _dim(start_dim, x.ndim), _dim(end_dim, x.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = x.shape
+    return reshape(x, shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
+
+
+def unflatten(x, dim, sizes):
+    d = _dim(dim, x.ndim)
+    return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    dims = normalize_dims(dim, x.ndim)
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+
+
+def unsqueeze(x, dim):
+    rank = x.ndim + 1
+    if not -rank <= dim < rank:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})")
+    d = dim % rank
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+class Permute(Function):
+    def forward(self, x, dims):
+        self.dims = dims
+        return x.array.transpose(dims)
+
+    def backward(self, grad):
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return grad.permute(*inverse)
+
+
+def permute(x, dims):
+    dims = _shape_arg(dims) if dims and isinstance(dims[0], (tuple, list)) else tuple(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {x.ndim} is not "
+                           f"equal to len(dims) = {len(dims)}")
+    dims = tuple(d % builtins.max(x.ndim, 1) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(x, dims=dims)
+
+
+def transpose(x, dim0, dim1):
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return view_of(x)
+    d0, d1 = _dim(dim0, x.ndim), _dim(dim1, x.ndim)
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def t(x):
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else view_of(x)
+
+
+class Expand(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.array.shape
+        return backend.array_module(x.array).broadcast_to(x.array, shape)
+
+    def backward(self, grad):
+        return sum_to(grad, self.in_shape)
+
+
+def expand(x, sizes):
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand({x.type()}{{{list(x.shape)}}}, size={list(sizes)}): the number of sizes "
+                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
+                           f"the tensor ({x.ndim})")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    for i, s in enumerate(x.shape):
+        if s != 1 and s != shape[i + lead]:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match the existing "
+                               f"size ({s}) at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}."
+                               f"  Tensor sizes: {list(x.shape)}")
+    if shape == x.array.shape:
+        return view_of(x)
+    return Expand.apply(x, shape=shape)
+
+
+class SumTo(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.array.shape
+        a = x.array
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
+        out = a.sum(axis=axes, keepdims=True) if axes else a
+        return out.reshape(shape)
+
+    def backward(self, grad):
+        return expand(grad, self.in_shape)
+
+
+def sum_to(x, shape):
+    """Sum x down to shape: undoes broadcasting (no-op when the shapes already match)."""
+    if x.array.shape == tuple(shape):
+        return x
+    return SumTo.apply(x, shape=tuple(shape))
+
+
+class Cat(Function):
+    def forward(self, *tensors, dim):
+        self.dim = dim
+        self.sizes = [t.array.shape[dim] for t in tensors]
+        xp = backend.array_module(tensors[0].array)
+        return xp.concatenate([t.array for t in tensors], axis=dim)
+
+    def backward(self, grad):
+        return tuple(grad.split(self.sizes, self.dim))
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    from .arithmetic import cast
+    from .. import dtypes
+    dt = tensors[0].array.dtype
+    for t in tensors[1:]:
+        dt = dtypes.promote_types(dt, t.array.dtype)
+    tensors = [cast(t, dt) for t in tensors if not (t.ndim == 1 and t.shape[0] == 0) or len(tensors) == 1]
+    ref = tensors[0]
+    d = _dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
+    return Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
+                               f"entry 0 and {list(t.shape)} at entry {i}")
+    d = dim % (tensors[0].ndim + 1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+class Slice(Function):
+    """x[index] for a basic index (ints, slices, None, Ellipsis): a view; backward pads with zeros."""
+    def forward(self, x, index):
+        self.args = (x.array.shape, index)
+        return x.array[index]
+
+    def backward(self, grad):
+        return PadInto.apply(grad, shape=self.args[0], index=self.args[1])
+
+
+class PadInto(Function):
+    """zeros(shape) with grad written at a basic index: the adjoint of Slice."""
+    def forward(self, g, shape, index):
+        self.index = index
+        out = backend.array_module(g.array).zeros(shape, dtype=g.array.dtype)
+        out[index] = g.array
+        return out
+
+    def backward(self, grad):
+        return Slice.apply(grad, index=self.index)
+
+
+def narrow(x, dim, start, length):
+    d = _dim(dim, x.ndim)
+    if isinstance(start, Tensor):
+        start = int(start)
+    start = start % x.shape[d] if start < 0 else start
+    if start + length > x.shape[d]:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({x.shape[d]}).")
+    return Slice.apply(x, index=(slice(None),) * d + (slice(start, start + length),))
+
+
+def select(x, dim, index):
+    d = _dim(dim, x.ndim)
+    size = x.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {d}")
+    return Slice.apply(x, index=(slice(None),) * d + (index,))
+
+
+def split(x, split_size, dim=0):
+    d = _dim(dim, x.ndim)
+    size = x.shape[d]
+    if isinstance(split_size, int):
+        if split_size <= 0 and size:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sizes = [builtins.min(split_size, size - i) for i in range(0, size, split_size)] if size else [0]
+    else:
+        sizes = list(split_size)
+        if builtins.sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+                               f"at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(Slice.apply(x, index=(slice(None),) * d + (slice(start, start + s),)))
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    size = x.shape[_dim(dim, x.ndim)]
+    return split(x, builtins.max(-(-size // chunks), 1), dim) if size else split(x, 1, dim)
+
+
+def unbind(x, dim=0):
+    d = _dim(dim, x.ndim)
+    return tuple(Slice.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+class Flip(Function):
+    def forward(self, x, dims):
+        self.dims = dims
+        return backend.array_module(x.array).flip(x.array, dims)
+
+    def backward(self, grad):
+        return grad.flip(*self.dims)
+
+
+def flip(x, dims):
+    dims = _shape_arg(dims) if dims and isinstance(dims[0], (tuple, list)) else tuple(dims)
+    return Flip.apply(x, dims=normalize_dims(dims, x.ndim))
+
+
+class Roll(Function):
+    def forward(self, x, shifts, dims):
+        self.args = (shifts, dims)
+        return backend.array_module(x.array).roll(x.array, shifts, dims)
+
+    def backward(self, grad):
+        shifts, dims = self.args
+        neg = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+        return Roll.apply(grad, shifts=neg, dims=dims)
+
+
+def roll(x, shifts, dims=None):
+    if isinstance(shifts, list):
+        shifts = tuple(shifts)
+    if isinstance(dims, list):
+        dims = tuple(dims)
+    return Roll.apply(x, shifts=shifts, dims=dims)
+
+
+class Tile(Function):
+    """np.tile with reps as long as the (left-padded) input: backward sums the copies."""
+    def forward(self, x, reps):
+        self.args = (x.array.shape, reps)
+        return backend.array_module(x.array).tile(x.array, reps)
+
+    def backward(self, grad):
+        shape, reps = self.args
+        shape = (1,) * (len(reps) - len(shape)) + tuple(shape)
+        interleaved = []
+        for r, s in zip(reps, shape):
+            interleaved += [r, s]
+        g = grad.reshape(interleaved).sum(tuple(range(0, 2 * len(reps), 2)))
+        return g.reshape(self.args[0])
+
+
+def repeat(x, sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                           "tensor")
+    return Tile.apply(x, reps=sizes)
+
+
+def tile(x, dims):
+    dims = _shape_arg(dims)
+    return Tile.apply(x, reps=(1,) * (x.ndim - len(dims)) + dims)
+
+
+class Triangle(Function):
+    def forward(self, x, diagonal, upper):
+        self.args = (diagonal, upper)
+        xp = backend.array_module(x.array)
+        return xp.triu(x.array, diagonal) if upper else xp.tril(x.array, diagonal)
+
+    def backward(self, grad):
+        return Triangle.apply(grad, diagonal=self.args[0], upper=self.args[1])
+
+
+def tril(x, diagonal=0):
+    return Triangle.apply(x, diagonal=diagonal, upper=False)
+
+
+def triu(x, diagonal=0):
+    return Triangle.apply(x, diagonal=diagonal, upper=True)
+
+
+def diag(x, diagonal=0):
+    """1-D: a matrix with x on a diagonal; 2-D: that diagonal of x."""
+    xp = backend.array_module(x.array)
+    if x.ndim == 1:
+        n = x.shape[0] + builtins.abs(diagonal)
+        rows = xp.arange(x.shape[0]) + builtins.max(0, -diagonal)
+        return PadInto.apply(x, shape=(n, n), index=(rows, rows + diagonal))
+    if x.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+    rows = xp.arange(builtins.max(0, -diagonal), builtins.min(x.shape[0], x.shape[1] - diagonal))
+    return Slice.apply(x, index=(rows, rows + diagonal))
+
+
+class Clone(Function):
+    def forward(self, x):
+        return x.array.copy()
+
+    def backward(self, grad):
+        return grad
+
+
+def clone(x):
+    return Clone.apply(x)
+
+
+class ToDevice(Function):
+    def forward(self, x, device):
+        self.src = backend.device_of(x.array)
+        return backend.to_device(x.array, device)
+
+    def backward(self, grad):
+        return to_device(grad, self.src)
+
+
+def to_device(x, device):
+    if backend.device_of(x.array) == device:
+        return x
+    return ToDevice.apply(x, device=device)
