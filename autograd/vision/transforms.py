@@ -1,0 +1,166 @@
+"""torchvision.transforms for what tutorials use: Compose, ToTensor, PILToTensor, Normalize, Lambda, and
+Resize (PIL images only: it is PIL's own resize, exactly what torchvision does for them)."""
+import enum
+import sys
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor, wrap
+
+try:
+    from PIL import Image
+except ImportError:
+    Image = None
+
+__all__ = ['Compose', 'ToTensor', 'PILToTensor', 'Normalize', 'Lambda', 'Resize', 'InterpolationMode']
+
+
+class Compose:
+    """Apply transforms one after another."""
+
+    def __init__(self, transforms):
+        self.transforms = transforms
+
+    def __call__(self, img):
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+    def __repr__(self):
+        return type(self).__name__ + '(' + ''.join(f'\n    {t}' for t in self.transforms) + '\n)'
+
+
+def _is_pil(pic):
+    return Image is not None and isinstance(pic, Image.Image)
+
+
+def _pil_to_array(pic):
+    """H x W x C array of a PIL image, with torchvision's dtypes for modes I, I;16 and F."""
+    wide = {'I': np.int32, 'I;16' if sys.byteorder == 'little' else 'I;16B': np.int16, 'F': np.float32}
+    a = np.array(pic, wide.get(pic.mode, np.uint8), copy=True)
+    if pic.mode == '1':
+        a = a * np.uint8(255)
+    return a.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
+
+
+class ToTensor:
+    """PIL image or H x W (x C) array -> C x H x W tensor; uint8 data becomes float32 in [0, 1]."""
+
+    def __call__(self, pic):
+        if not (_is_pil(pic) or isinstance(pic, np.ndarray)):
+            raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
+        if isinstance(pic, np.ndarray):
+            if pic.ndim not in (2, 3):
+                raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+            a = pic[:, :, None] if pic.ndim == 2 else pic
+        else:
+            a = _pil_to_array(pic)
+        a = np.ascontiguousarray(a.transpose(2, 0, 1))
+        if a.dtype == np.uint8:
+            a = a.astype(np.float32) / np.float32(255)
+        return wrap(a)
+
+    def __repr__(self):
+        return 'ToTensor()'
+
+
+class PILToTensor:
+    """PIL image -> C x H x W tensor of NumPy's dtype for it (uint8 for 'L' and 'RGB', bool for '1'), unscaled."""
+
+    def __call__(self, pic):
+        if not _is_pil(pic):
+            raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
+        a = np.array(pic, copy=True).reshape(pic.size[1], pic.size[0], len(pic.getbands()))
+        return wrap(np.ascontiguousarray(a.transpose(2, 0, 1)))
+
+    def __repr__(self):
+        return 'PILToTensor()'
+
+
+class Normalize:
+    """(x - mean[c]) / std[c] per channel of a float (..., C, H, W) tensor; mean and std in its dtype."""
+
+    def __init__(self, mean, std, inplace=False):
+        self.mean, self.std, self.inplace = mean, std, inplace
+
+    def __call__(self, tensor):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"img should be Tensor Image. Got {type(tensor)}")
+        if not tensor.is_floating_point():
+            raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
+        if tensor.ndim < 3:
+            raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
+                             f"tensor.size() = {tensor.size()}")
+        xp = backend.array_module(tensor.array)
+        mean = xp.asarray(self._values(self.mean), dtype=tensor.array.dtype)
+        std = xp.asarray(self._values(self.std), dtype=tensor.array.dtype)
+        if bool((std == 0).any()):
+            raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
+        mean = wrap(mean.reshape(-1, 1, 1) if mean.ndim == 1 else mean)
+        std = wrap(std.reshape(-1, 1, 1) if std.ndim == 1 else std)
+        if self.inplace:
+            return tensor.sub_(mean).div_(std)
+        return (tensor - mean) / std
+
+    @staticmethod
+    def _values(v):
+        return backend.to_host(v.array) if isinstance(v, Tensor) else v
+
+    def __repr__(self):
+        return f"{type(self).__name__}(mean={self.mean}, std={self.std})"
+
+
+class Lambda:
+    """A user function as a transform."""
+
+    def __init__(self, lambd):
+        if not callable(lambd):
+            raise TypeError(f"Argument lambd should be callable, got {repr(type(lambd).__name__)}")
+        self.lambd = lambd
+
+    def __call__(self, img):
+        return self.lambd(img)
+
+    def __repr__(self):
+        return 'Lambda()'
+
+
+class InterpolationMode(enum.Enum):
+    NEAREST = 'nearest'
+    BILINEAR = 'bilinear'
+    BICUBIC = 'bicubic'
+    BOX = 'box'
+    HAMMING = 'hamming'
+    LANCZOS = 'lanczos'
+
+
+class Resize:
+    """Resize a PIL image: size (h, w), or an int that the smaller edge becomes (aspect ratio kept)."""
+
+    def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+        if not isinstance(size, (int, list, tuple)) or isinstance(size, (list, tuple)) and len(size) not in (1, 2):
+            raise TypeError(f"Size should be int or sequence of length 1 or 2. Got {size!r}")
+        self.size, self.interpolation, self.max_size, self.antialias = size, interpolation, max_size, antialias
+
+    def __call__(self, img):
+        if not _is_pil(img):
+            raise TypeError(f"Resize here takes PIL images only, got {type(img).__name__}; "
+                            "apply it before ToTensor (tensor resizing is not implemented)")
+        w, h = img.size
+        size = [self.size] if isinstance(self.size, int) else list(self.size)
+        if len(size) == 2:
+            new_h, new_w = size
+        else:
+            short, long = (w, h) if w <= h else (h, w)
+            new_short, new_long = size[0], int(size[0] * long / short)
+            if self.max_size is not None and new_long > self.max_size:
+                new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
+            new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
+        if (new_w, new_h) == (w, h):
+            return img
+        return img.resize((new_w, new_h), getattr(Image.Resampling, self.interpolation.name))
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
+                f"max_size={self.max_size}, antialias={self.antialias})")
