@@ -1,0 +1,422 @@
+"""Convolution as im2col (a strided view, copied once) plus one batched matrix product.
+
+A convolution Y = conv(X, W) is bilinear, so its two adjoints close the family under differentiation:
+  conv(X, W)            -> Y   im2col(X), then W @ cols
+  conv_transpose(Y, W)  -> X   W^T @ Y, then col2im (scatter-add the columns back onto the image)
+  conv_weight(X, Y)     -> W   Y @ im2col(X)^T, summed over the batch
+Each one's backward is written with the other two, so gradients of any order work (create_graph).
+Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw), columns (N, groups, C/groups*kh*kw, OH*OW).
+"""
+import math
+
+from ..backend import array_module
+from ..function import Function
+from ..tensor import Tensor
+
+
+class ConvGeometry:
+    """Everything about a convolution except its arrays. pads are ((top, bottom), (left, right))."""
+    __slots__ = ('stride', 'dilation', 'pads', 'groups', 'kernel', 'image_hw', 'out_hw')
+
+    def __init__(self, stride, dilation, pads, groups, kernel, image_hw, out_hw):
+        self.stride, self.dilation, self.pads, self.groups = stride, dilation, pads, groups
+        self.kernel, self.image_hw, self.out_hw = kernel, image_hw, out_hw
+
+    def padded_hw(self):
+        (t, b), (l, r) = self.pads
+        return self.image_hw[0] + t + b, self.image_hw[1] + l + r
+
+
+def im2col(x, geo):
+    """x (N, C, H, W) -> columns (N, groups, C/groups*kh*kw, OH*OW), one copy of a strided view."""
+    xp = array_module(x)
+    n, c = x.shape[:2]
+    (t, b), (l, r) = geo.pads
+    if t or b or l or r:
+        hp, wp = geo.padded_hw()
+        padded = xp.zeros((n, c, hp, wp), dtype=x.dtype)
+        padded[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
+        x = padded
+    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    s_n, s_c, s_h, s_w = x.strides
+    windows = xp.lib.stride_tricks.as_strided(
+        x, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw))
+    return windows.reshape(n, geo.groups, c // geo.groups * kh * kw, oh * ow)
+
+
+def col2im(cols, geo, channels):
+    """Adjoint of im2col: columns (N, groups, C/groups*kh*kw, L) summed back into (N, C, H, W)."""
+    xp = array_module(cols)
+    n = cols.shape[0]
+    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    (t, _), (l, _) = geo.pads
+    hp, wp = geo.padded_hw()
+    cols = cols.reshape(n, channels, kh, kw, oh, ow)
+    image = xp.zeros((n, channels, hp, wp), dtype=cols.dtype)
+    if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1:   # windows don't overlap: one strided write
+        s_n, s_c, s_h, s_w = image.strides
+        xp.lib.stride_tricks.as_strided(image, cols.shape, (
+            s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw))[...] = cols
+    else:   # overlapping windows: one strided add per kernel position (not per pixel)
+        for i in range(kh):
+            for j in range(kw):
+                image[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += \
+                    cols[:, :, i, j]
+    h, w = geo.image_hw
+    if hp == h and wp == w:
+        return image
+    return xp.ascontiguousarray(image[:, :, t:t + h, l:l + w])
+
+
+def _grouped_weight(w, groups):
+    return w.reshape(groups, w.shape[0] // groups, -1)   # (groups, O/groups, C/groups*kh*kw)
+
+
+def conv_array(x, w, geo, cols=None):
+    if cols is None:
+        cols = im2col(x, geo)
+    y = array_module(x).matmul(_grouped_weight(w, geo.groups), cols)   # (N, groups, O/groups, L)
+    return y.reshape(x.shape[0], w.shape[0], *geo.out_hw), cols
+
+
+def conv_transpose_array(y, w, geo):
+    n, g = y.shape[0], geo.groups
+    wg = _grouped_weight(w, g)
+    cols = array_module(y).matmul(wg.transpose(0, 2, 1), y.reshape(n, g, wg.shape[1], -1))
+    return col2im(cols, geo, w.shape[1] * g)
+
+
+def conv_weight_array(x, y, geo, weight_shape, cols=None):
+    if cols is None:
+        cols = im2col(x, geo)
+    n, g = y.shape[0], geo.groups
+    per_item = array_module(y).matmul(y.reshape(n, g, -1, cols.shape[3]), cols.transpose(0, 1, 3, 2))
+    return per_item.sum(0).reshape(weight_shape)
+
+
+class Convolution(Function):
+    """conv(X, W) [+ b]. Saves X, W and the columns of X (reused for the weight gradient)."""
+
+    def forward(self, x, w, b=None, geo=None):
+        self.save_for_backward(x, w)
+        self.geo = geo
+        y, self.cols = conv_array(x.array, w.array, geo)
+        if b is not None:
+            y += b.array.reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, grad):
+        x, w = self.saved_tensors
+        need = self.needs_input_grad
+        gx = ConvTranspose.apply(grad, w, geo=self.geo) if need[0] else None
+        gw = ConvWeight.apply(x, grad, geo=self.geo, cols=self.cols) if need[1] else None
+        gb = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
+        return gx, gw, gb
+
+    def release(self):
+        super().release()
+        self.cols = None
+
+
+class ConvTranspose(Function):
+    """conv_transpose(Y, W) [+ b]: the adjoint of conv in X. Saves Y, W."""
+
+    def forward(self, y, w, b=None, geo=None):
+        self.save_for_backward(y, w)
+        self.geo = geo
+        x = conv_transpose_array(y.array, w.array, geo)
+        if b is not None:
+            x += b.array.reshape(1, -1, 1, 1)
+        return x
+
+    def backward(self, grad):
+        y, w = self.saved_tensors
+        need = self.needs_input_grad
+        gy = Convolution.apply(grad, w, geo=self.geo) if need[0] else None
+        gw = ConvWeight.apply(grad, y, geo=self.geo) if need[1] else None
+        gb = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
+        return gy, gw, gb
+
+
+class ConvWeight(Function):
+    """conv_weight(X, Y): the adjoint of conv in W (the weight gradient). Saves X, Y."""
+
+    def forward(self, x, y, geo=None, cols=None):
+        self.save_for_backward(x, y)
+        self.geo = geo
+        c_per_group = x.shape[1] // geo.groups
+        return conv_weight_array(x.array, y.array, geo, (y.shape[1], c_per_group, *geo.kernel), cols)
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        need = self.needs_input_grad
+        gx = ConvTranspose.apply(y, grad, geo=self.geo) if need[0] else None
+        gy = Convolution.apply(x, grad, geo=self.geo) if need[1] else None
+        return gx, gy
+
+
+class Unfold(Function):
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L). Backward is fold."""
+
+    def forward(self, x, geo=None):
+        self.geo, self.channels = geo, x.shape[1]
+        cols = im2col(x.array, geo)
+        return cols.reshape(x.shape[0], -1, cols.shape[3])
+
+    def backward(self, grad):
+        return Fold.apply(grad, geo=self.geo, channels=self.channels)
+
+
+class Fold(Function):
+    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W), summing overlaps. Backward is unfold."""
+
+    def forward(self, cols, geo=None, channels=None):
+        self.geo = geo
+        return col2im(cols.array, geo, channels)
+
+    def backward(self, grad):
+        return Unfold.apply(grad, geo=self.geo)
+
+
+# ---- argument checking and the functional API ------------------------------------------------------
+
+def _expand(value, n, name):
+    """An int or a sequence of n ints, as torch accepts for stride/padding/dilation/kernel_size."""
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            value = tuple(value) * n
+        if len(value) != n:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match "
+                               f"the convolution dimensions, but got {name}={list(value)}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _same_pads(kernel, dilation):
+    """torch's padding='same': total d*(k-1), the odd extra on the bottom/right."""
+    pads = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pads.append((total // 2, total - total // 2))
+    return tuple(pads)
+
+
+def _out_size(size, pads, k, s, d):
+    return (size + pads[0] + pads[1] - d * (k - 1) - 1) // s + 1
+
+
+def _check_options(stride, dilation, groups, padding):
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if padding is not None and any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+
+
+_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half'}
+
+
+def _check_dtypes(x, w, b, transposed=False):
+    if x.dtype != w.dtype:
+        names = {'float32': 'torch.FloatTensor', 'float64': 'torch.DoubleTensor', 'float16': 'torch.HalfTensor'}
+        raise RuntimeError(f"Input type ({names.get(x.dtype.name, x.dtype)}) and weight type "
+                           f"({names.get(w.dtype.name, w.dtype)}) should be the same; convert one with .to()")
+    if b is not None and b.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({_C_NAMES.get(x.dtype.name, x.dtype)}) and bias type "
+                           f"({_C_NAMES.get(b.dtype.name, b.dtype)}) should be the same; convert one with .to()")
+
+
+def _batched(input, n_spatial, op):
+    if input.ndim == n_spatial + 2:
+        return input, False
+    if input.ndim == n_spatial + 1:
+        return input.unsqueeze(0), True
+    raise RuntimeError(f"Expected {n_spatial + 1}D (unbatched) or {n_spatial + 2}D (batched) input to {op}, "
+                       f"but got input of size: {list(input.shape)}")
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, n_spatial, op):
+    input, unbatched = _batched(input, n_spatial, op)
+    if weight.ndim != n_spatial + 2:
+        raise RuntimeError(f"weight should have at least three dimensions: expected {n_spatial + 2}D weight "
+                           f"for {op}, but got weight of size {list(weight.shape)}")
+    stride, dilation = _expand(stride, n_spatial, 'stride'), _expand(dilation, n_spatial, 'dilation')
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == 'valid':
+            pads = ((0, 0),) * n_spatial
+        elif padding == 'same':
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = _same_pads(kernel, dilation)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        _check_options(stride, dilation, groups, None)
+    else:
+        padding = _expand(padding, n_spatial, 'padding')
+        _check_options(stride, dilation, groups, padding)
+        pads = tuple((p, p) for p in padding)
+    out_channels, in_channels = weight.shape[0], input.shape[1]
+    if out_channels % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{list(weight.shape)}] instead")
+    if weight.shape[1] * groups != in_channels:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+                           f"{in_channels} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_channels):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{out_channels} elements, but got bias of size {list(bias.shape)} instead")
+    _check_dtypes(input, weight, bias)
+    spatial = tuple(input.shape[2:])
+    padded = tuple(s + a + b for s, (a, b) in zip(spatial, pads))
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(p < e for p, e in zip(padded, extent)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel "
+                           f"size: ({' x '.join(map(str, extent))}). Kernel size can't be greater than actual "
+                           f"input size")
+    out = tuple(_out_size(*a) for a in zip(spatial, pads, kernel, stride, dilation))
+    if n_spatial == 1:   # a 1-d convolution is a 2-d one over height 1
+        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        kernel, spatial, out = (1,) + kernel, (1,) + spatial, (1,) + out
+    geo = ConvGeometry(stride, dilation, pads, groups, kernel, spatial, out)
+    args = (input, weight) if bias is None else (input, weight, bias)
+    y = Convolution.apply(*args, geo=geo)
+    if n_spatial == 1:
+        y = y.squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); padding int, pair, 'same' or 'valid'."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, 'conv2d')
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """input (N, C, L) or (C, L); weight (O, C/groups, k)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, 'conv1d')
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, n_spatial, op):
+    if isinstance(padding, str):
+        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    input, unbatched = _batched(input, n_spatial, op)
+    stride, dilation = _expand(stride, n_spatial, 'stride'), _expand(dilation, n_spatial, 'dilation')
+    padding, output_padding = _expand(padding, n_spatial, 'padding'), _expand(output_padding, n_spatial,
+                                                                              'output_padding')
+    _check_options(stride, dilation, groups, padding)
+    if any(op_ >= s and op_ >= d for op_, s, d in zip(output_padding, stride, dilation)) or \
+            any(p < 0 for p in output_padding):
+        names = ('height', 'width')[-n_spatial:] if n_spatial == 2 else ('width',)
+        parts = [f"output_padding_{n}: {v}" for n, v in zip(names, output_padding)]
+        parts += [f"stride_{n}: {v}" for n, v in zip(names, stride)]
+        parts += [f"dilation_{n}: {v}" for n, v in zip(names, dilation)]
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got " +
+                           " ".join(parts))
+    if weight.ndim != n_spatial + 2:
+        raise RuntimeError(f"expected {n_spatial + 2}D weight for {op}, but got weight of size "
+                           f"{list(weight.shape)}")
+    if input.shape[1] != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[0]} channels, but got "
+                           f"{input.shape[1]} channels instead")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{list(weight.shape)}] instead")
+    out_channels = weight.shape[1] * groups
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_channels):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {out_channels} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    _check_dtypes(input, weight, bias)
+    kernel, spatial = tuple(weight.shape[2:]), tuple(input.shape[2:])
+    image = tuple((i - 1) * s - 2 * p + d * (k - 1) + o + 1
+                  for i, s, p, d, k, o in zip(spatial, stride, padding, dilation, kernel, output_padding))
+    if any(s <= 0 for s in image):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, spatial))}). Calculated output "
+                           f"size per channel: ({' x '.join(map(str, image))}). Output size is too small")
+    pads = tuple((p, p) for p in padding)
+    if n_spatial == 1:
+        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        kernel, spatial, image = (1,) + kernel, (1,) + spatial, (1,) + image
+    geo = ConvGeometry(stride, dilation, pads, groups, kernel, image, spatial)
+    args = (input, weight) if bias is None else (input, weight, bias)
+    x = ConvTranspose.apply(*args, geo=geo)
+    if n_spatial == 1:
+        x = x.squeeze(2)
+    return x.squeeze(0) if unbatched else x
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """input (N, Cin, H, W); weight (Cin, Cout/groups, kh, kw); output size
+    (H - 1)*stride - 2*padding + dilation*(kh - 1) + output_padding + 1."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                           'conv_transpose2d')
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                           'conv_transpose1d')
+
+
+def _fold_geometry(kernel_size, dilation, padding, stride):
+    kernel, dilation = _expand(kernel_size, 2, 'kernel_size'), _expand(dilation, 2, 'dilation')
+    padding, stride = _expand(padding, 2, 'padding'), _expand(stride, 2, 'stride')
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_size={kernel}")
+    _check_options(stride, dilation, 1, padding)
+    return kernel, dilation, padding, stride
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L), L the number of sliding blocks (also unbatched)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    kernel, dilation, padding, stride = _fold_geometry(kernel_size, dilation, padding, stride)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    spatial = tuple(input.shape[2:])
+    pads = tuple((p, p) for p in padding)
+    out = tuple(_out_size(*a) for a in zip(spatial, pads, kernel, stride, dilation))
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"Given input with spatial size {spatial}, kernel_size={kernel}, dilation={dilation}, "
+                           f"padding={padding}, calculated shape of the array of sliding blocks as {out}, but its "
+                           f"components must be at least one.")
+    geo = ConvGeometry(stride, dilation, pads, 1, kernel, spatial, out)
+    cols = Unfold.apply(input, geo=geo)
+    return cols.squeeze(0) if unbatched else cols
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im, the adjoint of unfold: (N, C*kh*kw, L) -> (N, C, H, W), overlapping values summed."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                           f"non-zero dimensions for input, but got: {list(input.shape)}")
+    kernel, dilation, padding, stride = _fold_geometry(kernel_size, dilation, padding, stride)
+    output_size = _expand(output_size, 2, 'output_size')
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    per_block = kernel[0] * kernel[1]
+    if input.shape[1] % per_block:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
+                           f"but got input.size(1)={input.shape[1]} and kernel_size={kernel}.")
+    pads = tuple((p, p) for p in padding)
+    out = tuple(_out_size(*a) for a in zip(output_size, pads, kernel, stride, dilation))
+    if out[0] * out[1] != input.shape[2]:
+        raise RuntimeError(f"Given output_size={output_size}, kernel_size={kernel}, dilation={dilation}, "
+                           f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {out[0]} * {out[1]} = {out[0] * out[1]}, but got "
+                           f"input.size(2)={input.shape[2]}.")
+    geo = ConvGeometry(stride, dilation, pads, 1, kernel, output_size, out)
+    image = Fold.apply(input, geo=geo, channels=input.shape[1] // per_block)
+    return image.squeeze(0) if unbatched else image

@@ -1,0 +1,404 @@
+"""Loss functions with torch's signatures, reductions and errors.
+
+cross_entropy over class indices is one fused Function (stable log-softmax + NLL + label smoothing) whose
+gradient is (softmax * A - B) * scale; the other losses are short compositions of Tensor ops, or a Function
+where torch's gradient formula differs from the composition (binary cross-entropy and its logits form).
+"""
+import warnings
+
+import numpy
+
+from .. import grad_mode
+from ..backend import array_module
+from ..function import Function
+from ..tensor import Tensor, wrap
+
+_REDUCTIONS = ('none', 'mean', 'sum')
+
+
+def _reduction(size_average, reduce, reduction, allowed=_REDUCTIONS):
+    """torch's legacy size_average/reduce flags, then a check of the reduction name."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = 'mean' if size_average and reduce else 'sum' if reduce else 'none'
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+                      f"instead.", stacklevel=3)
+    if reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    return loss if reduction == 'none' else loss.sum() if reduction == 'sum' else loss.mean()
+
+
+def _divide(total, count):
+    with numpy.errstate(invalid='ignore', divide='ignore'):   # all targets ignored: nan, as torch
+        return total / count
+
+
+# ---- negative log-likelihood and cross-entropy over class indices --------------------------------------
+
+def _class_targets(input, target, weight, op):
+    """Checks shapes and dtypes; returns input as (N, C, *) arrays, target (N, *), whether input was 1-d."""
+    if input.ndim == 1:
+        if target.ndim == 1 and target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+        if target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    elif input.ndim == 0:
+        raise RuntimeError(f"{op}: input must have the class dimension, got a 0-d input")
+    else:
+        if input.ndim == 2 and target.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if target.ndim >= 1 and target.shape[0] != input.shape[0]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0]}).")
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if target.array.dtype.name not in ('int64', 'uint8'):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(target)}; "
+                           f"{op} takes class indices as autograd.long (use target.long())")
+    if weight is not None:
+        _check_class_weights(weight, input, input.shape[0] if input.ndim == 1 else input.shape[1], op)
+    x = input.array if input.ndim > 1 else input.array.reshape(1, -1)
+    t = target.array.reshape(x.shape[:1] + x.shape[2:])
+    return x, t.astype('int64', copy=False), input.ndim == 1
+
+
+def _check_class_weights(weight, input, classes, op):
+    if weight.ndim != 1 or weight.shape[0] != classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes "
+                           f"but got weight tensor of shape: {list(weight.shape)}")
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_type_name(input)} but found {_type_name(weight)}: {op}'s "
+                           f"weight must have the input's dtype")
+
+
+def _type_name(t):
+    return {'int64': 'Long', 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool',
+            'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}.get(t.dtype.name, t.dtype.name)
+
+
+def _target_weights(x, t, weight, ignore_index):
+    """Per-target weight (N, *): weight[t], zero where t == ignore_index; raises for out-of-range classes."""
+    xp = array_module(x)
+    kept = t != ignore_index
+    bad = kept & ((t < 0) | (t >= x.shape[1]))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].ravel()[0])} is out of bounds.")
+    safe = xp.where(kept, t, 0)
+    w_t = (weight[safe] if weight is not None else xp.ones(t.shape, dtype=x.dtype)) * kept
+    return safe, w_t.astype(x.dtype, copy=False)
+
+
+def _onehot(safe, classes, dtype, xp):
+    shape = (1, classes) + (1,) * (safe.ndim - 1)
+    return (xp.arange(classes).reshape(shape) == safe[:, None]).astype(dtype)
+
+
+def _reduced(losses, reduction, denominator, squeeze):
+    xp = array_module(losses)
+    if reduction == 'none':
+        return losses[0] if squeeze else losses
+    return xp.asarray(losses.sum() if reduction == 'sum' else _divide(losses.sum(), denominator))
+
+
+def _times_grad(value, grad, reduction, denominator, shape):
+    """value (N, C, *) times the upstream gradient broadcast over classes; in the graph under create_graph."""
+    if grad_mode.state.enabled:
+        g = grad.reshape(shape) if reduction == 'none' else grad / wrap(denominator) if reduction == 'mean' \
+            else grad
+        return (value if isinstance(value, Tensor) else wrap(value)) * g
+    g = grad.array
+    g = g.reshape(shape) if reduction == 'none' else g / denominator if reduction == 'mean' else g
+    return wrap(value * g)
+
+
+class NllLoss(Function):
+    """-weight[t] * input[n, t] per sample; mean divides by the summed weights. Saves only constants."""
+
+    def forward(self, logp, target=None, weight=None, ignore_index=-100, reduction='mean', squeeze=False):
+        x = logp.array if not squeeze else logp.array.reshape(1, -1)
+        xp = array_module(x)
+        safe, w_t = _target_weights(x, target, weight, ignore_index)
+        losses = -xp.take_along_axis(x, safe[:, None], axis=1)[:, 0] * w_t
+        self.safe, self.w_t, self.reduction, self.shape = safe, w_t, reduction, logp.shape
+        self.denominator = xp.asarray(w_t.sum())
+        return _reduced(losses, reduction, self.denominator, squeeze)
+
+    def backward(self, grad):
+        w_t = self.w_t[:, None]
+        coef = -_onehot(self.safe, len(self.shape) > 1 and self.shape[1] or self.shape[0], w_t.dtype,
+                        array_module(w_t)) * w_t
+        g = _times_grad(coef, grad, self.reduction, self.denominator, w_t.shape)
+        return g.reshape(self.shape) if len(self.shape) == 1 else g
+
+
+class CrossEntropy(Function):
+    """Fused log_softmax + NLL (+ label smoothing) over class indices. Saves the softmax probabilities.
+
+    Per sample, with w_t = weight[t] (0 if ignored), kept = (t != ignore_index), eps over C classes:
+      loss = (1-eps) * w_t * -logp[t] + kept * eps/C * sum_c w_c * -logp[c]
+      dloss/dx = softmax * A - B,  A = (1-eps) w_t + kept eps/C sum(w),  B = (1-eps) w_t onehot(t) + kept eps/C w
+    With no smoothing this is the familiar (softmax - onehot) * w_t.
+    """
+
+    def forward(self, x, target=None, weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0,
+                squeeze=False):
+        self.save_for_backward(x)
+        a = x.array if not squeeze else x.array.reshape(1, -1)
+        xp = array_module(a)
+        shifted = a - a.max(axis=1, keepdims=True)
+        exp = xp.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        logp = shifted - xp.log(total)
+        exp /= total
+        self.probs = exp
+        safe, w_t = _target_weights(a, target, weight, ignore_index)
+        losses = -xp.take_along_axis(logp, safe[:, None], axis=1)[:, 0] * w_t
+        eps, classes = label_smoothing, a.shape[1]
+        if eps:
+            self.kept = (target != ignore_index).astype(a.dtype)
+            self.class_weights = (weight if weight is not None else xp.ones(classes, dtype=a.dtype)).reshape(
+                (1, classes) + (1,) * (a.ndim - 2))
+            smooth = -(logp * self.class_weights).sum(axis=1) * self.kept
+            losses = (1 - eps) * losses + (eps / classes) * smooth
+        self.safe, self.w_t, self.eps, self.reduction = safe, w_t, eps, reduction
+        self.denominator = xp.asarray(w_t.sum())
+        return _reduced(losses, reduction, self.denominator, squeeze)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        xp = array_module(self.w_t)
+        classes, eps, w_t = self.probs.shape[1], self.eps, self.w_t[:, None]
+        offset = w_t * _onehot(self.safe, classes, w_t.dtype, xp)
+        scale_p = w_t
+        if eps:
+            smooth = self.kept[:, None] * (eps / classes)
+            scale_p = (1 - eps) * w_t + smooth * self.class_weights.sum()
+            offset = (1 - eps) * offset + smooth * self.class_weights
+        if grad_mode.state.enabled:   # create_graph: softmax recomputed as a differentiable op
+            probs = (x.reshape(1, -1) if x.ndim == 1 else x).softmax(1)
+            g = _times_grad(probs * wrap(scale_p) - wrap(offset), grad, self.reduction, self.denominator,
+                            w_t.shape)
+        else:
+            g = _times_grad(self.probs * scale_p - offset, grad, self.reduction, self.denominator, w_t.shape)
+        return g.reshape(x.shape) if x.ndim == 1 else g
+
+    def release(self):
+        super().release()
+        self.probs = None
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
+    """input: log-probabilities (N, C, *) or (C,); target: class indices (N, *) or ()."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _, t, squeeze = _class_targets(input, target, weight, 'nll_loss')
+    return NllLoss.apply(input, target=t, weight=None if weight is None else weight.array,
+                         ignore_index=ignore_index, reduction=reduction, squeeze=squeeze)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction='mean', label_smoothing=0.0):
+    """input: logits (N, C, *) or (C,); target: class indices (N, *) / () or probabilities shaped as input."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.shape == target.shape and target.is_floating_point():
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
+    _, t, squeeze = _class_targets(input, target, weight, 'cross_entropy')
+    return CrossEntropy.apply(input, target=t, weight=None if weight is None else weight.array,
+                              ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing,
+                              squeeze=squeeze)
+
+
+def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing):
+    """Soft targets: -sum_c w_c * target_c * log_softmax(input)_c per sample (differentiable in target too)."""
+    if ignore_index != -100:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    class_dim = 0 if input.ndim == 1 else 1
+    classes = input.shape[class_dim]
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = input.log_softmax(class_dim) * target
+    if weight is not None:
+        _check_class_weights(weight, input, classes, 'cross_entropy')
+        terms = terms * weight.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
+    losses = -terms.sum(class_dim)
+    if reduction == 'mean':
+        return losses.sum() / (input.numel() / classes)
+    return _reduce(losses, reduction)
+
+
+# ---- regression losses: compositions of Tensor ops ---------------------------------------------------
+
+def _warn_if_broadcast(input, target):
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+                      f"This will likely lead to incorrect results due to broadcasting. Please ensure they have "
+                      f"the same size.", stacklevel=3)
+
+
+def _weighted(losses, weight, input, reduction, weighted_mean=True):
+    """torch's optional elementwise weight: mean divides by the weights' sum (mse/l1) or the count (huber)."""
+    if weight is None:
+        return _reduce(losses, reduction)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    losses = losses * weight
+    if reduction == 'mean' and weighted_mean:
+        return losses.sum() / weight.sum()
+    return _reduce(losses, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
+    _warn_if_broadcast(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    diff = input - target
+    return _weighted(diff * diff, weight, input, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
+    _warn_if_broadcast(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    return _weighted((input - target).abs(), weight, input, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta; beta = 0 is l1_loss."""
+    _warn_if_broadcast(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    distance = (input - target).abs()
+    if beta == 0:
+        return _reduce(distance, reduction)
+    losses = (distance * distance * (0.5 / beta)).where(distance < beta, distance - 0.5 * beta)
+    return _reduce(losses, reduction)
+
+
+def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta * (|d| - 0.5 delta)."""
+    _warn_if_broadcast(input, target)
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    distance = (input - target).abs()
+    losses = (distance * distance * 0.5).where(distance < delta, (distance - 0.5 * delta) * delta)
+    return _weighted(losses, weight, input, reduction, weighted_mean=False)
+
+
+# ---- binary cross-entropy --------------------------------------------------------------------------------
+
+class BinaryCrossEntropy(Function):
+    """Elementwise -(t log x + (1-t) log(1-x)), each log clamped at -100 as torch. Saves x, t.
+    Gradients are torch's formulas: (x - t) / max(x (1 - x), 1e-12) for x and -logit(x) for t."""
+
+    def forward(self, x, t):
+        self.save_for_backward(x, t)
+        xp = array_module(x.array)
+        a = x.array
+        with numpy.errstate(divide='ignore'):
+            log_x = xp.maximum(xp.log(a), -100)
+            log_1mx = xp.maximum(xp.log1p(-a), -100)
+        return -(t.array * (log_x - log_1mx) + log_1mx)
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        if self.needs_input_grad[1]:
+            gt = grad * ((-x).log1p() - x.log())
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):
+    """input: probabilities in [0, 1]; target of the same shape; weight broadcast over input."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    a = input.array
+    if bool(((a < 0) | (a > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    losses = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        _check_broadcasts(weight, input, 'weight', 'binary_cross_entropy')
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def _check_broadcasts(weight, input, name, op):
+    shape = tuple(input.shape)
+    w = tuple(weight.shape)
+    if len(w) > len(shape) or any(a != 1 and a != b for a, b in zip(reversed(w), reversed(shape))):
+        raise RuntimeError(f"{op}: {name} of size {list(w)} must broadcast to the input's size {list(shape)}")
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise (1-t) x + lw * softplus(-x), lw = 1 + (pos_weight-1) t; softplus taken stably as
+    max(-x, 0) + log1p(exp(-|x|)). Saves x, t. d/dx = lw * sigmoid(x) - pos_weight * t."""
+
+    def forward(self, x, t, pos_weight=None):
+        self.save_for_backward(x, t)
+        self.pos_weight = pos_weight
+        xp = array_module(x.array)
+        a, b = x.array, t.array
+        softplus_neg = xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
+        if pos_weight is None:
+            return (1 - b) * a + softplus_neg
+        return (1 - b) * a + (1 + (pos_weight - 1) * b) * softplus_neg
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        pw = None if self.pos_weight is None else wrap(self.pos_weight)
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = x.sigmoid() - t if pw is None else (1 + (pw - 1) * t) * x.sigmoid() - pw * t
+            gx = grad * gx
+        if self.needs_input_grad[1]:
+            gt = -x if pw is None else (pw - 1) * ((-x).relu() + (-x.abs()).exp().log1p()) - x
+            gt = grad * gt
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction='mean', pos_weight=None):
+    """Sigmoid + binary cross-entropy in one stable step; pos_weight (broadcast over the last dims) scales the
+    positive term. pos_weight is treated as a constant (no gradient)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    if pos_weight is not None:
+        _check_broadcasts(pos_weight, input, 'pos_weight', 'binary_cross_entropy_with_logits')
+        pos_weight = pos_weight.array
+    losses = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight=pos_weight)
+    if weight is not None:
+        _check_broadcasts(weight, input, 'weight', 'binary_cross_entropy_with_logits')
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
+    """input: log-probabilities; target: probabilities (or log-probabilities with log_target).
+    Pointwise target * (log target - input), 0 where target == 0; 'batchmean' divides the sum by N."""
+    reduction = _reduction(size_average, reduce, reduction, _REDUCTIONS + ('batchmean',))
+    if reduction == 'mean':
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        tiny = float(numpy.finfo(target.array.dtype).tiny) if target.is_floating_point() else 1
+        positive = target > 0
+        losses = (target * target.clamp(min=tiny).log()).where(positive, target * 0) - target * input
+    if reduction == 'batchmean':
+        total = losses.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(losses, reduction)

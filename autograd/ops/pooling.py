@@ -1,0 +1,314 @@
+"""Pooling over strided window views: max (and its argmax indices), average, and their adaptive forms.
+
+Max pooling is a gather at the argmax positions; its gradient scatters back to them, and the two are each
+other's adjoints (ScatterToIndices / GatherAtIndices), so gradients of any order work. Average pooling is
+linear: AvgPool and AvgUnpool are adjoints too. Indices follow torch: flattened h*W + w positions in the
+unpadded input, the first maximum of a window winning ties.
+"""
+import math
+
+from ..backend import array_module
+from ..function import Function
+from ..tensor import wrap
+from .conv import ConvGeometry, col2im
+
+
+def _windows(x, geo, fill):
+    """(N, C, H, W) -> strided view (N, C, OH, OW, kh, kw) over x padded with `fill` (a copy only when padded)."""
+    xp = array_module(x)
+    (t, b), (l, r) = geo.pads
+    if t or b or l or r:
+        hp, wp = geo.padded_hw()
+        padded = xp.full((*x.shape[:2], hp, wp), fill, dtype=x.dtype)
+        padded[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
+        x = padded
+    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    s_n, s_c, s_h, s_w = x.strides
+    return xp.lib.stride_tricks.as_strided(
+        x, (*x.shape[:2], oh, ow, kh, kw), (s_n, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw))
+
+
+def _lowest(dtype, xp):
+    return -math.inf if dtype.kind == 'f' else xp.iinfo(dtype).min
+
+
+def _disjoint(geo):
+    return all(s >= d * (k - 1) + 1 for s, d, k in zip(geo.stride, geo.dilation, geo.kernel))
+
+
+class GatherAtIndices(Function):
+    """x (N, C, H, W) -> x at flat h*W+w indices (N, C, *index_shape). Backward scatters."""
+
+    def forward(self, x, indices=None, disjoint=False):
+        self.indices, self.disjoint, self.image_shape = indices, disjoint, x.shape
+        xp = array_module(x.array)
+        flat = x.array.reshape(x.shape[0] * x.shape[1], -1)
+        picked = xp.take_along_axis(flat, indices.reshape(flat.shape[0], -1), axis=1)
+        return picked.reshape(indices.shape)
+
+    def backward(self, grad):
+        return ScatterToIndices.apply(grad, indices=self.indices, image_shape=self.image_shape,
+                                      disjoint=self.disjoint)
+
+
+class ScatterToIndices(Function):
+    """values (N, C, ...) summed into zeros (N, C, H, W) at flat h*W+w indices. Backward gathers."""
+
+    def forward(self, values, indices=None, image_shape=None, disjoint=False):
+        self.indices, self.disjoint = indices, disjoint
+        xp = array_module(values.array)
+        n, c = image_shape[:2]
+        out = xp.zeros((n * c, math.prod(image_shape[2:])), dtype=values.array.dtype)
+        rows_idx = indices.reshape(n * c, -1)
+        vals = values.array.reshape(n * c, -1)
+        rows = xp.arange(n * c).reshape(-1, 1)
+        if disjoint:   # every input position is in at most one window: a plain write
+            out[rows, rows_idx] = vals
+        else:
+            xp.add.at(out, (xp.broadcast_to(rows, rows_idx.shape), rows_idx), vals)
+        return out.reshape(image_shape)
+
+    def backward(self, grad):
+        return GatherAtIndices.apply(grad, indices=self.indices, disjoint=self.disjoint)
+
+
+def max_pool_indices(x, geo):
+    """Flat h*W+w index of each window's first maximum, (N, C, OH, OW) int64 (no graph: argmax is constant)."""
+    xp = array_module(x)
+    windows = _windows(x, geo, _lowest(x.dtype, xp))
+    n, c, oh, ow, kh, kw = windows.shape
+    k = windows.reshape(n, c, oh, ow, kh * kw).argmax(axis=4)
+    (sh, sw), (dh, dw), ((t, _), (l, _)) = geo.stride, geo.dilation, geo.pads
+    h = xp.arange(oh).reshape(-1, 1) * sh - t + (k // kw) * dh
+    w = xp.arange(ow) * sw - l + (k % kw) * dw
+    return h * x.shape[3] + w
+
+
+class AvgPool(Function):
+    """Window sums divided by `divisor` (OH, OW). Backward spreads grad/divisor over each window."""
+
+    def forward(self, x, geo=None, divisor=None):
+        self.geo, self.divisor, self.channels = geo, divisor, x.shape[1]
+        windows = _windows(x.array, geo, 0)
+        return windows.sum(axis=(4, 5)) / divisor
+
+    def backward(self, grad):
+        return AvgUnpool.apply(grad, geo=self.geo, divisor=self.divisor, channels=self.channels)
+
+
+class AvgUnpool(Function):
+    """Adjoint of AvgPool: each output's value / divisor added to every position of its window."""
+
+    def forward(self, g, geo=None, divisor=None, channels=None):
+        self.geo, self.divisor = geo, divisor
+        xp = array_module(g.array)
+        spread = g.array / divisor
+        (kh, kw) = geo.kernel
+        n, c, oh, ow = spread.shape
+        cols = xp.broadcast_to(spread[:, :, None, None], (n, c, kh, kw, oh, ow))
+        return col2im(cols, geo, channels)
+
+    def backward(self, grad):
+        return AvgPool.apply(grad, geo=self.geo, divisor=self.divisor)
+
+
+# ---- geometry and argument checks -------------------------------------------------------------------
+
+def _pair(value, n, name, op):
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            value = tuple(value) * n
+        if len(value) != n:
+            raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of {n} ints")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _pool_out_size(size, k, s, p, d, ceil_mode):
+    """torch's pooling_output_shape: with ceil_mode the last window must start inside the input or left pad."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
+    kernel = _pair(kernel_size, 2, 'kernel_size', op)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else \
+        _pair(stride, 2, 'stride', op)
+    padding, dilation = _pair(padding, 2, 'padding', op), _pair(dilation, 2, 'dilation', op)
+    if any(k <= 0 for k in kernel) or any(s <= 0 for s in stride):
+        raise RuntimeError(f"{op}: stride should not be zero, and kernel_size must be positive; got "
+                           f"kernel_size={kernel}, stride={stride}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilation[0]} "
+                           f"dilationW: {dilation[1]}")
+    for p, k, d in zip(padding, kernel, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    spatial = tuple(input.shape[2:])
+    out = tuple(_pool_out_size(*a, ceil_mode) for a in zip(spatial, kernel, stride, padding, dilation))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"Given input size: ({input.shape[1]}x{spatial[0]}x{spatial[1]}). Calculated output "
+                           f"size: ({input.shape[1]}x{out[0]}x{out[1]}). Output size is too small")
+    # the right/bottom pad must reach the last window, which ceil_mode may place past the left pad's mirror
+    pads = tuple((p, max(0, (o - 1) * s + d * (k - 1) + 1 - size - p))
+                 for p, o, s, d, k, size in zip(padding, out, stride, dilation, kernel, spatial))
+    return ConvGeometry(stride, dilation, pads, 1, kernel, spatial, out)
+
+
+def _batched_2d(input, op):
+    if input.ndim == 4:
+        batched = input
+    elif input.ndim == 3:
+        batched = input.unsqueeze(0)
+    else:
+        raise RuntimeError(f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input, but got "
+                           f"{list(input.shape)}")
+    if any(s == 0 for s in batched.shape[1:]):
+        raise RuntimeError(f"{op}: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
+    return batched, input.ndim == 3
+
+
+def _unbatch(t, unbatched):
+    return t.squeeze(0) if unbatched else t
+
+
+def _max_pool(batched, geo, return_indices, unbatched):
+    indices = max_pool_indices(batched.array, geo)
+    out = _unbatch(GatherAtIndices.apply(batched, indices=indices, disjoint=_disjoint(geo)), unbatched)
+    return (out, _unbatch(wrap(indices), unbatched)) if return_indices else out
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """input (N, C, H, W) or (C, H, W); windows padded with -inf; indices are flat h*W+w positions."""
+    batched, unbatched = _batched_2d(input, 'max_pool2d')
+    geo = _pool_geometry(batched, kernel_size, stride, padding, dilation, ceil_mode, 'max_pool2d')
+    return _max_pool(batched, geo, return_indices, unbatched)
+
+
+def _avg_divisor(geo, count_include_pad, divisor_override, xp, dtype):
+    """(OH, OW) divisors as torch: the window clipped to input+padding, or to the input alone."""
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError("divisor must be not zero")
+        return divisor_override
+    sizes = []
+    for size, k, s, (p, _), o in zip(geo.image_hw, geo.kernel, geo.stride, geo.pads, geo.out_hw):
+        start = xp.arange(o) * s - p
+        end = xp.minimum(start + k, size + p)
+        if not count_include_pad:
+            start, end = xp.maximum(start, 0), xp.minimum(end, size)
+        sizes.append(end - start)
+    return (sizes[0].reshape(-1, 1) * sizes[1]).astype(dtype)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    batched, unbatched = _batched_2d(input, 'avg_pool2d')
+    geo = _pool_geometry(batched, kernel_size, stride, padding, 1, ceil_mode, 'avg_pool2d')
+    xp = array_module(input.array)
+    divisor = _avg_divisor(geo, count_include_pad, divisor_override, xp, input.array.dtype)
+    return _unbatch(AvgPool.apply(batched, geo=geo, divisor=divisor), unbatched)
+
+
+def _as_2d(input, op):
+    """(N, C, L) or (C, L) -> (N, C, 1, L)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
+    unbatched = input.ndim == 2
+    return (input.unsqueeze(0) if unbatched else input).unsqueeze(2), unbatched
+
+
+def _one(value, name, op):
+    return (1, _pair(value, 1, name, op)[0])
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    batched, unbatched = _as_2d(input, 'max_pool1d')
+    stride = None if stride is None or stride == [] or stride == () else _one(stride, 'stride', 'max_pool1d')
+    kernel = _one(kernel_size, 'kernel_size', 'max_pool1d')
+    geo = _pool_geometry(batched, kernel, stride or kernel, (0, _one(padding, 'padding', 'max_pool1d')[1]),
+                         _one(dilation, 'dilation', 'max_pool1d'), ceil_mode, 'max_pool1d')
+    result = _max_pool(batched, geo, return_indices, False)
+    if return_indices:
+        return tuple(_unbatch(t.squeeze(2), unbatched) for t in result)
+    return _unbatch(result.squeeze(2), unbatched)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    batched, unbatched = _as_2d(input, 'avg_pool1d')
+    kernel = _one(kernel_size, 'kernel_size', 'avg_pool1d')
+    stride = kernel if stride is None or stride == [] or stride == () else _one(stride, 'stride', 'avg_pool1d')
+    out = avg_pool2d(batched, kernel, stride, (0, _one(padding, 'padding', 'avg_pool1d')[1]), ceil_mode,
+                     count_include_pad)
+    return _unbatch(out.squeeze(2), unbatched)
+
+
+# ---- adaptive pooling: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)) ---------------------------------
+
+def _adaptive_sizes(input, output_size, op):
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 2:
+            raise RuntimeError(f"{op}: output_size must be 2")
+        sizes = output_size
+    else:
+        sizes = (output_size, output_size)
+    sizes = tuple(int(input.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(sizes))
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{sizes[0]}, {sizes[1]}}}")
+    return sizes
+
+
+def _adaptive_bounds(size, out, xp):
+    i = xp.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """When the input divides evenly this is avg_pool2d; otherwise an average-weight matrix on each side."""
+    oh, ow = _adaptive_sizes(input, output_size, 'adaptive_avg_pool2d')
+    h, w = input.shape[-2:]
+    if oh and ow and h % oh == 0 and w % ow == 0:
+        return avg_pool2d(input, (h // oh, w // ow))
+    xp = array_module(input.array)
+    rows, cols = [], []
+    for size, out, acc in ((h, oh, rows), (w, ow, cols)):
+        start, end = _adaptive_bounds(size, out, xp)
+        pos = xp.arange(size)
+        inside = (pos >= start[:, None]) & (pos < end[:, None])
+        acc.append(wrap((inside / (end - start)[:, None]).astype(input.array.dtype)))
+    return rows[0] @ input @ cols[0].t()
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    oh, ow = _adaptive_sizes(input, output_size, 'adaptive_max_pool2d')
+    batched, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+    h, w = input.shape[-2:]
+    if oh and ow and h % oh == 0 and w % ow == 0:
+        kernel = (h // oh, w // ow)
+        geo = ConvGeometry(kernel, (1, 1), ((0, 0), (0, 0)), 1, kernel, (h, w), (oh, ow))
+        return _max_pool(batched, geo, return_indices, unbatched)
+    xp = array_module(input.array)
+    positions = []
+    for size, out in ((h, oh), (w, ow)):
+        start, end = _adaptive_bounds(size, out, xp)
+        widest = int((end - start).max()) if out else 1
+        # windows padded to the widest by repeating their last position: a repeat never wins the first-max tie
+        positions.append(xp.minimum(start[:, None] + xp.arange(widest), end[:, None] - 1))
+    rows, cols = positions
+    windows = batched.array[:, :, rows[:, None, :, None], cols[None, :, None, :]]
+    n, c, _, _, kh, kw = windows.shape
+    k = windows.reshape(n, c, oh, ow, kh * kw).argmax(axis=4)
+    indices = rows[xp.arange(oh)[:, None], k // kw] * w + cols[xp.arange(ow), k % kw]
+    out = GatherAtIndices.apply(batched, indices=indices, disjoint=False)
+    if return_indices:
+        return _unbatch(out, unbatched), _unbatch(wrap(indices), unbatched)
+    return _unbatch(out, unbatched)
