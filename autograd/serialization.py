@@ -19,7 +19,7 @@ import zipfile
 import numpy as np
 
 from . import backend, dtypes
-from .tensor import Tensor, wrap
+from .tensor import Size, Tensor, wrap
 
 __all__ = ['save', 'load']
 
@@ -121,7 +121,7 @@ class _Encoder:
             return {'$': 'dtype', 'name': obj.name}
         if isinstance(obj, backend.device):
             return {'$': 'device', 'name': str(obj)}
-        if type(obj) in (list, tuple):
+        if type(obj) in (list, tuple, Size):
             return {'$': type(obj).__name__, 'items': [self.encode(x) for x in obj]}
         if type(obj) in (dict, collections.OrderedDict, collections.defaultdict):
             items = [[self.encode(k), self.encode(v)] for k, v in obj.items()]
@@ -159,6 +159,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 
     map_location: None (where each tensor was saved), 'cpu', 'cuda', a device, a dict
     {saved location: new location}, or a function (cpu_tensor, saved_location) -> tensor or None."""
+    weights_only = weights_only is not False   # None means the default, as in torch
     name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else 'the file object'
     if isinstance(f, (str, os.PathLike)):
         with open(f, 'rb') as fh:
@@ -250,9 +251,9 @@ class _Decoder:
                 return self.array(node['id'])
             if tag == 'numpy_scalar':
                 return self.array(node['id'])[()]
-            if tag in ('list', 'tuple'):
+            if tag in ('list', 'tuple', 'Size'):
                 items = [self.decode(x) for x in node['items']]
-                return items if tag == 'list' else tuple(items)
+                return items if tag == 'list' else tuple(items) if tag == 'tuple' else Size(items)
             if tag in ('dict', 'OrderedDict', 'defaultdict'):
                 items = [(self.decode(k), self.decode(v)) for k, v in node['items']]
                 if tag == 'defaultdict':

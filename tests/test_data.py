@@ -259,7 +259,7 @@ def test_shuffle_fast_path_equals_item_by_item_path(n, bs, drop_last, seed):
     ours, _ = both_tensor_datasets(n)
     fast = adata.DataLoader(ours, bs, shuffle=True, drop_last=drop_last,
                             generator=autograd.Generator().manual_seed(seed))
-    slow = adata.DataLoader(ours, bs, shuffle=True, drop_last=drop_last, collate_fn=adata.default_collate,
+    slow = adata.DataLoader(ours, bs, shuffle=True, drop_last=drop_last, collate_fn=lambda b: adata.default_collate(b),
                             generator=autograd.Generator().manual_seed(seed))
     got = batches(fast)
     assert_same(got, batches(slow))
@@ -392,3 +392,15 @@ def test_reachable_as_autograd_utils_data():
     import autograd.utils
     assert autograd.utils.data.DataLoader is adata.DataLoader
     assert adata.get_worker_info() is None
+
+
+def test_tensor_dataset_batches_skip_per_item_fetching(monkeypatch):
+    """The fast path cuts whole batches out of the tensors: __getitem__ is never called."""
+    ours, theirs = both_tensor_datasets(20)
+
+    def per_item(self, index):
+        raise AssertionError("fetched item by item")
+    monkeypatch.setattr(adata.TensorDataset, '__getitem__', per_item)
+    for collate in (None, adata.default_collate):
+        got = batches(adata.DataLoader(adata.Subset(ours, list(range(19, -1, -1))), batch_size=6, collate_fn=collate))
+        assert_same(got, batches(tdata.DataLoader(tdata.Subset(theirs, list(range(19, -1, -1))), batch_size=6)))

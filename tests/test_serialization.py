@@ -136,12 +136,13 @@ def test_shared_tensor_loads_as_one_object():
 def test_numpy_values_dtype_device_objects_round_trip():
     obj = {'arr': np.arange(6).reshape(2, 3), 'f': np.float32(1.5), 'i': np.int64(3), 'b': b'\x00raw',
            'dt': autograd.float16, 'dev': autograd.device('cpu'), 'c': 1 + 2j,
-           'dd': collections.defaultdict(list, {1: [2]})}
+           'dd': collections.defaultdict(list, {1: [2]}), 'size': autograd.zeros(2, 3).shape}
     out = our_round_trip(obj)
     np.testing.assert_array_equal(out['arr'], obj['arr'])
     assert type(out['f']) is np.float32 and out['f'] == 1.5 and type(out['i']) is np.int64
     assert out['b'] == b'\x00raw' and out['dt'] is autograd.float16 and out['dev'] == autograd.device('cpu')
     assert out['c'] == 1 + 2j and out['dd'] == obj['dd'] and out['dd'].default_factory is list
+    assert type(out['size']) is autograd.Size and out['size'] == (2, 3)
 
 
 def test_paths_are_written_atomically(tmp_path, monkeypatch):
@@ -180,8 +181,9 @@ def test_malicious_pickle_never_runs(tmp_path):
     evil = tmp_path / 'evil.pt'
     with open(evil, 'wb') as fh:
         pickle.dump({'weights': Payload()}, fh)
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed.*weights_only=False"):
-        autograd.load(evil)
+    for weights_only in (True, None):   # None is the default, as in torch
+        with pytest.raises(pickle.UnpicklingError, match="Weights only load failed.*weights_only=False"):
+            autograd.load(evil, weights_only=weights_only)
     assert not os.path.exists(Payload.path)
     torch_style = tmp_path / 'torch_style.pt'
     torch.save({'w': torch.ones(2), 'evil': Payload()}, torch_style)
@@ -223,6 +225,19 @@ def test_whole_module_round_trip_with_weights_only_false():
     loaded = autograd.load(buf, weights_only=False)
     np.testing.assert_array_equal(loaded.weight.detach().numpy(), model.weight.detach().numpy())
     assert type(loaded.weight) is type(model.weight)
+
+
+def test_model_state_dict_round_trip_into_fresh_model(tmp_path):
+    nn = pytest.importorskip('autograd.nn', reason="nn package not importable yet")
+    autograd.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    autograd.save(model.state_dict(), tmp_path / 'model.pt')
+    state = autograd.load(tmp_path / 'model.pt')
+    assert type(state) is type(model.state_dict()) and list(state) == list(model.state_dict())
+    fresh = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    fresh.load_state_dict(state)
+    x = autograd.randn(5, 4)
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), model(x).detach().numpy())
 
 
 def test_parameters_round_trip_as_parameters():

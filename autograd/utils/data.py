@@ -385,7 +385,6 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
-        self._default_collate = collate_fn is None
         self.collate_fn = collate_fn or (default_collate if batch_size is not None or batch_sampler is not None
                                          else default_convert)
 
@@ -402,7 +401,7 @@ class DataLoader:
             return self._iter_stream()
         if self.batch_sampler is None:
             return (self.collate_fn(self.dataset[i]) for i in self.sampler)
-        plan = _tensor_batch_plan(self.dataset) if self._default_collate else None
+        plan = _tensor_batch_plan(self.dataset) if self.collate_fn is default_collate else None
         if plan is not None and type(self.batch_sampler) is BatchSampler:
             return _fast_tensor_batches(plan, self.batch_sampler._array_batches())
         return self._iter_map_batches()
