@@ -25,6 +25,7 @@ from .ops.arithmetic import where, clamp, maximum, minimum, equal, allclose, isc
 from .ops.reduction import var_mean, std_mean
 from .ops.shape import cat, stack, hstack, vstack
 from .ops.linalg import einsum, baddbmm
+from .printing import set_printoptions, get_printoptions
 from . import autograd, cuda, ops  # noqa: F401
 
 concat = concatenate = cat
@@ -106,11 +107,6 @@ class _Flags:
 
 backends = _Flags(mps=_Flags(is_available=lambda: False, is_built=lambda: False),
                   cudnn=_Flags(benchmark=False, deterministic=False, enabled=True, is_available=lambda: False))
-
-
-def set_printoptions(**options):
-    from .printing import set_printoptions as set_options
-    set_options(**options)
 
 
 def save(obj, f, **kwargs):

@@ -36,6 +36,7 @@ class Node:
 class Function(Node):
     __slots__ = ('needs_input_grad', '_saved', '_versions', '_output', '__dict__')
     saves_output = False   # set True where backward reads the output (self.output)
+    torch_name = None      # the grad_fn name torch prints, where it is not <ClassName>Backward0
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -63,7 +64,7 @@ class Function(Node):
         raise NotImplementedError
 
     def name(self):
-        return type(self).__name__ + 'Backward0'
+        return self.torch_name or type(self).__name__ + 'Backward0'
 
     def save_for_backward(self, *tensors):
         self._saved = tensors

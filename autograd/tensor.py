@@ -115,7 +115,7 @@ class Tensor:
 
     @property
     def T(self):
-        return self.permute(*reversed(range(self.ndim)))
+        return _ops.shape.permute(self, tuple(reversed(range(self.ndim))))
 
     @property
     def mT(self):
@@ -478,14 +478,23 @@ class Tensor:
     def ravel(self): return _ops.shape.flatten(self)
     def squeeze(self, dim=None): return _ops.shape.squeeze(self, dim)
     def unsqueeze(self, dim): return _ops.shape.unsqueeze(self, dim)
-    def permute(self, *dims): return _ops.shape.permute(self, dims)
+    def permute(self, *dims):
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
+        return _ops.shape.permute(self, dims)
     def transpose(self, dim0, dim1): return _ops.shape.transpose(self, dim0, dim1)
     swapaxes = transpose
     def t(self): return _ops.shape.t(self)
-    def expand(self, *sizes): return _ops.shape.expand(self, sizes)
+    def expand(self, *sizes):
+        if not sizes:
+            raise TypeError('expand() missing 1 required positional arguments: "size"')
+        return _ops.shape.expand(self, sizes)
     def expand_as(self, other): return _ops.shape.expand(self, other.shape)
     def broadcast_to(self, shape): return _ops.shape.expand(self, shape)
-    def repeat(self, *sizes): return _ops.shape.repeat(self, sizes)
+    def repeat(self, *sizes):
+        if not sizes:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+        return _ops.shape.repeat(self, sizes)
     def tile(self, *dims): return _ops.shape.tile(self, dims)
     def flip(self, *dims): return _ops.shape.flip(self, dims)
     def roll(self, shifts, dims=None): return _ops.shape.roll(self, shifts, dims)

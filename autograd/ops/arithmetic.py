@@ -53,6 +53,7 @@ def operands(a, b):
 
 
 class Cast(Function):
+    torch_name = 'ToCopyBackward0'
     def forward(self, x, dtype):
         self.src = x.array.dtype
         return x.array.astype(dtype)
@@ -130,6 +131,7 @@ class Neg(Function):
 
 
 class PowScalar(Function):
+    torch_name = 'PowBackward0'
     def forward(self, x, exponent):
         self.save_for_backward(x)
         self.exponent = exponent
@@ -145,6 +147,7 @@ class PowScalar(Function):
 
 class Pow(Function):
     saves_output = True
+    torch_name = 'PowBackward1'
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
@@ -228,6 +231,7 @@ def _split_extremum_grad(grad, a, b, a_wins, needs):
 
 
 class Clamp(Function):
+    torch_name = 'ClampBackward1'
     def forward(self, x, min=None, max=None):
         self.save_for_backward(x)
         self.bounds = (min, max)

@@ -42,6 +42,7 @@ def normalize_index(x, index):
 
 
 class AdvancedIndex(Function):
+    torch_name = 'IndexBackward0'
     """x[index] with index arrays (a copy); backward adds the gradient back at those positions."""
     def forward(self, x, index):
         self.args = (x.array.shape, index)
@@ -71,11 +72,33 @@ def add_at(xp, out, index, values):
         xp.add.at(out, index, values)
 
 
+def _split_basic(parts):
+    """torch applies integers before index arrays (NumPy mixes them into the advanced part), so index in
+    two steps: ints, slices and None as a view, then the arrays on what remains."""
+    basic, advanced = [], []
+    for p in parts:
+        if isinstance(p, numbers.Integral) and not isinstance(p, builtins.bool):
+            basic.append(p)
+        elif p is None or isinstance(p, slice):
+            basic.append(p)
+            advanced.append(slice(None))
+        elif p is Ellipsis:
+            basic.append(p)
+            advanced.append(p)
+        else:
+            basic.append(slice(None))
+            advanced.append(p)
+    return tuple(basic), tuple(advanced)
+
+
 def getitem(x, index):
     parts, basic = normalize_index(x, index)
     try:
         if basic:
             return Slice.apply(x, index=parts)
+        if builtins.any(isinstance(p, numbers.Integral) for p in parts):
+            basic_part, parts = _split_basic(parts)
+            x = Slice.apply(x, index=basic_part)
         return AdvancedIndex.apply(x, index=parts)
     except IndexError as e:
         raise IndexError(str(e).replace('axis', 'dimension')) from None

@@ -43,6 +43,10 @@ def expand_reduced(grad, in_shape, dims, keepdim):
 
 
 class Sum(Function):
+    def name(self):
+        shape, dims, keepdim = self.args
+        return 'SumBackward0' if len(dims) == len(shape) and not keepdim else 'SumBackward1'
+
     def forward(self, x, dims, keepdim):
         self.args = (x.array.shape, dims, keepdim)
         return x.array.sum(axis=dims, keepdims=keepdim)
@@ -52,6 +56,10 @@ class Sum(Function):
 
 
 class Mean(Function):
+    def name(self):
+        shape, dims, keepdim = self.args
+        return 'MeanBackward0' if len(dims) == len(shape) and not keepdim else 'MeanBackward1'
+
     def forward(self, x, dims, keepdim):
         self.args = (x.array.shape, dims, keepdim)
         return x.array.mean(axis=dims, keepdims=keepdim)
@@ -94,7 +102,11 @@ class Extremum(Function):
     """amax/amin and full max()/min(): ties share the gradient evenly (torch's rule)."""
     saves_output = True
 
+    def name(self):
+        return ('Max' if self.largest else 'Min') + ('Backward1' if self.full else 'Backward0')
+
     def forward(self, x, dims, keepdim, largest):
+        self.largest, self.full = largest, len(dims) == x.array.ndim and not keepdim
         self.save_for_backward(x)
         self.args = (x.array.shape, dims, keepdim)
         if x.array.size == 0 and dims:
@@ -219,8 +231,20 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return (centered * centered).sum(dims, keepdim=keepdim) / builtins.max(n - correction, 0)
 
 
+class SafeSqrt(Function):
+    """sqrt whose gradient is 0 where the result is 0 (std of constant data), as torch's std backward."""
+    saves_output = True
+
+    def forward(self, x):
+        return backend.array_module(x.array).sqrt(x.array)
+
+    def backward(self, grad):
+        out = self.output
+        return where(out == 0, 0.0, grad / (2 * out))
+
+
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    return SafeSqrt.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):

@@ -12,6 +12,7 @@ def _dim(d, ndim):
 
 
 class Reshape(Function):
+    torch_name = 'ViewBackward0'
     def forward(self, x, shape):
         self.in_shape = x.array.shape
         try:
@@ -77,7 +78,7 @@ class Permute(Function):
         inverse = [0] * len(self.dims)
         for i, d in enumerate(self.dims):
             inverse[d] = i
-        return grad.permute(*inverse)
+        return permute(grad, tuple(inverse))
 
 
 def permute(x, dims):
@@ -157,12 +158,18 @@ def sum_to(x, shape):
 class Cat(Function):
     def forward(self, *tensors, dim):
         self.dim = dim
-        self.sizes = [t.array.shape[dim] for t in tensors]
-        xp = backend.array_module(tensors[0].array)
-        return xp.concatenate([t.array for t in tensors], axis=dim)
+        kept = [t for t in tensors if not _skipped(t)] or tensors
+        self.sizes = [t.array.shape[dim] if any(t is k for k in kept) else None for t in tensors]
+        return backend.array_module(tensors[0].array).concatenate([t.array for t in kept], axis=dim)
 
     def backward(self, grad):
-        return tuple(grad.split(self.sizes, self.dim))
+        parts = iter(grad.split([s for s in self.sizes if s is not None], self.dim))
+        return tuple(grad.new_zeros(0) if s is None else next(parts) for s in self.sizes)
+
+
+def _skipped(t):
+    """torch still lets 1-D empty tensors join any cat (a legacy rule), contributing nothing."""
+    return t.array.shape == (0,)
 
 
 def cat(tensors, dim=0):
@@ -174,10 +181,11 @@ def cat(tensors, dim=0):
     dt = tensors[0].array.dtype
     for t in tensors[1:]:
         dt = dtypes.promote_types(dt, t.array.dtype)
-    tensors = [cast(t, dt) for t in tensors if not (t.ndim == 1 and t.shape[0] == 0) or len(tensors) == 1]
-    ref = tensors[0]
+    tensors = [cast(t, dt) for t in tensors]
+    shaped = [t for t in tensors if not _skipped(t)] or tensors[:1]
+    ref = shaped[0]
     d = _dim(dim, ref.ndim)
-    for i, t in enumerate(tensors):
+    for i, t in enumerate(shaped):
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
         for k in range(ref.ndim):
@@ -289,6 +297,8 @@ class Flip(Function):
 
 def flip(x, dims):
     dims = _shape_arg(dims) if dims and isinstance(dims[0], (tuple, list)) else tuple(dims)
+    if not dims:
+        return view_of(x)
     return Flip.apply(x, dims=normalize_dims(dims, x.ndim))
 
 

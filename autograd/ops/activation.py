@@ -1,0 +1,202 @@
+"""Activation functions (torch.nn.functional): one Function each, with a closed-form derivative.
+
+Each activation writes its value and derivative once, with the helpers below that accept either a raw
+array or a Tensor. forward evaluates the value on arrays. backward evaluates the derivative on arrays
+(the fast path), or, when a graph of the backward is being recorded (create_graph=True), on Tensors,
+so that the gradient is itself differentiable and double backward works.
+"""
+import math
+
+from .. import backend, grad_mode
+from ..function import Function
+from ..tensor import Tensor, wrap
+from . import arithmetic
+
+
+# ---- helpers over arrays or Tensors ---------------------------------------------------------------
+def _xp(v):
+    return backend.array_module(v)
+
+
+def exp(v):
+    return v.exp() if isinstance(v, Tensor) else _xp(v).exp(v)
+
+
+def tanh(v):
+    return v.tanh() if isinstance(v, Tensor) else _xp(v).tanh(v)
+
+
+def erf(v):
+    return v.erf() if isinstance(v, Tensor) else backend.erf(v)
+
+
+def sigmoid(v):
+    if isinstance(v, Tensor):
+        return v.sigmoid()
+    xp = _xp(v)
+    e = xp.exp(-xp.abs(v))   # exp of a non-positive number: no overflow, full precision for tiny values
+    return xp.where(v >= 0, 1, e) / (1 + e)
+
+
+def softplus(v):
+    """log(1 + exp(v)) written so that neither branch overflows."""
+    if isinstance(v, Tensor):
+        return v.clamp(min=0) + (-v.abs()).exp().log1p()
+    return _xp(v).logaddexp(0, v)
+
+
+def where(cond, a, b, like):
+    """where(cond, a, b) in like's dtype (two Python numbers would otherwise give float64 arrays)."""
+    if isinstance(like, Tensor):
+        return arithmetic.where(cond, a, b)
+    return _xp(like).where(cond, a, b).astype(like.dtype, copy=False)
+
+
+# ---- the Function ---------------------------------------------------------------------------------
+class Activation(Function):
+    """Subclasses define value(x, **options) and derivative(x_or_output, **options) with the helpers above.
+
+    from_output = True: the derivative is written in terms of the output (saved instead of the input)."""
+    from_output = False
+    node_name = None   # torch's grad_fn name, e.g. 'ReluBackward0'
+
+    def name(self):
+        return self.node_name
+
+    def forward(self, x, **options):
+        self.options = options
+        if not self.from_output:
+            self.save_for_backward(x)
+        return self.value(x.array, **options)
+
+    def backward(self, grad):
+        at = self.output if self.from_output else self.saved_tensors[0]
+        if grad_mode.state.enabled:   # recording the backward: stay in Tensor ops
+            return grad * self.derivative(at, **self.options)
+        return wrap(grad.array * self.derivative(at.array, **self.options))
+
+
+class ReLU(Activation):
+    node_name = 'ReluBackward0'
+    saves_output = from_output = True
+
+    @staticmethod
+    def value(x):
+        return _xp(x).maximum(x, 0)
+
+    @staticmethod
+    def derivative(y):
+        return y > 0   # a bool mask; multiplying by it keeps grad's dtype
+
+
+class Hardtanh(Activation):
+    node_name = 'HardtanhBackward0'
+    @staticmethod
+    def value(x, min_val, max_val):
+        return _xp(x).clip(x, min_val, max_val)
+
+    @staticmethod
+    def derivative(x, min_val, max_val):
+        return (x > min_val) & (x < max_val)   # torch: zero gradient at and beyond the bounds
+
+
+class LeakyReLU(Activation):
+    node_name = 'LeakyReluBackward0'
+    @staticmethod
+    def value(x, negative_slope):
+        return where(x > 0, x, x * negative_slope, x)
+
+    @staticmethod
+    def derivative(x, negative_slope):
+        return where(x > 0, 1.0, negative_slope, x)
+
+
+class ELU(Activation):
+    node_name = 'EluBackward0'
+    @staticmethod
+    def value(x, alpha):
+        return where(x > 0, x, alpha * _xp(x).expm1(_xp(x).minimum(x, 0)), x)
+
+    @staticmethod
+    def derivative(x, alpha):
+        return where(x > 0, 1.0, alpha * exp(x * (x <= 0)), x)
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+class GELU(Activation):
+    """approximate='none': x * Phi(x); 'tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    node_name = 'GeluBackward0'
+    @staticmethod
+    def value(x, approximate):
+        if approximate == 'tanh':
+            return 0.5 * x * (1 + _xp(x).tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + backend.erf(x * _SQRT1_2))
+
+    @staticmethod
+    def derivative(x, approximate):
+        if approximate == 'tanh':
+            t = tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return 0.5 * (1 + erf(x * _SQRT1_2)) + x * exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+class SiLU(Activation):
+    node_name = 'SiluBackward0'
+    @staticmethod
+    def value(x):
+        return x * sigmoid(x)
+
+    @staticmethod
+    def derivative(x):
+        s = sigmoid(x)
+        return s * (1 + x * (1 - s))
+
+
+class Mish(Activation):
+    node_name = 'MishBackward0'
+    @staticmethod
+    def value(x):
+        return x * _xp(x).tanh(softplus(x))
+
+    @staticmethod
+    def derivative(x):
+        t = tanh(softplus(x))
+        return t + x * sigmoid(x) * (1 - t * t)
+
+
+class Softplus(Activation):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (torch's linear region)."""
+    node_name = 'SoftplusBackward0'
+    @staticmethod
+    def value(x, beta, threshold):
+        bx = x * beta
+        return where(bx > threshold, x, softplus(bx) / beta, x)
+
+    @staticmethod
+    def derivative(x, beta, threshold):
+        bx = x * beta
+        return where(bx > threshold, 1.0, sigmoid(bx), x)
+
+
+class Sigmoid(Activation):
+    node_name = 'SigmoidBackward0'
+    saves_output = from_output = True
+    value = staticmethod(sigmoid)
+
+    @staticmethod
+    def derivative(y):
+        return y * (1 - y)
+
+
+class Tanh(Activation):
+    node_name = 'TanhBackward0'
+    saves_output = from_output = True
+    value = staticmethod(tanh)
+
+    @staticmethod
+    def derivative(y):
+        return 1 - y * y

@@ -1,0 +1,125 @@
+"""Fused layer ops of torch.nn.functional: linear, embedding, dropout, constant padding.
+
+Each backward has a fast path on raw arrays and, when a graph of the backward is being recorded
+(create_graph=True), a path in Tensor ops so that gradients can be differentiated again.
+"""
+from .. import backend, grad_mode, random
+from ..function import Function
+from ..tensor import wrap
+
+
+_LINEAR_NODE_NAMES = {(1, True): 'ViewBackward0', (1, False): 'SqueezeBackward4', (2, True): 'AddmmBackward0',
+                      (2, False): 'MmBackward0', (3, True): 'ViewBackward0', (3, False): 'UnsafeViewBackward0'}
+
+
+class Linear(Function):
+    """y = x @ weight.T + bias for x of shape (*, in), weight (out, in), bias (out,).
+
+    backward: dx = g @ weight, dweight = g2.T @ x2, dbias = g2.sum(0), with g2, x2 the 2-D views."""
+
+    def name(self):
+        return self.node_name
+
+    def forward(self, x, weight, *bias):
+        # torch's grad_fn depends on the path its linear takes: addmm, mm, or a view around a matmul
+        self.node_name = _LINEAR_NODE_NAMES[min(x.array.ndim, 3), bool(bias)]
+        self.save_for_backward(x, weight)
+        out = x.array @ weight.array.T
+        if bias:
+            out += bias[0].array
+        return out
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        needs = self.needs_input_grad
+        n_out, n_in = weight.shape
+        if grad_mode.state.enabled:
+            g2 = grad.reshape(-1, n_out)
+            dx = grad.matmul(weight) if needs[0] else None
+            dw = g2.t().mm(x.reshape(-1, n_in)) if needs[1] else None
+            db = g2.sum(0) if len(needs) > 2 and needs[2] else None
+            return (dx, dw, db)[:len(needs)]
+        g = grad.array
+        g2 = g.reshape(-1, n_out)
+        dx = wrap(g @ weight.array) if needs[0] else None
+        dw = wrap(g2.T @ x.array.reshape(-1, n_in)) if needs[1] else None
+        db = wrap(g2.sum(axis=0)) if len(needs) > 2 and needs[2] else None
+        return (dx, dw, db)[:len(needs)]
+
+
+class Embedding(Function):
+    """weight[indices]; the weight's gradient sums the rows of grad by index, except padding_idx's row."""
+
+    def name(self):
+        return 'EmbeddingBackward0'
+
+    def forward(self, weight, indices, padding_idx):
+        self.save_for_backward(indices)
+        self.weight_shape, self.padding_idx = weight.shape, padding_idx
+        return weight.array[indices.array]
+
+    def backward(self, grad):
+        indices, = self.saved_tensors
+        rows, dim = self.weight_shape
+        flat_idx = indices.reshape(-1)
+        if grad_mode.state.enabled:
+            g2 = grad.reshape(-1, dim)
+            if self.padding_idx is not None:
+                g2 = g2 * (flat_idx != self.padding_idx).unsqueeze(1)
+            dw = g2.new_zeros(rows, dim).scatter_add(0, flat_idx.unsqueeze(1).expand(-1, dim), g2)
+            return dw, None
+        xp = backend.array_module(grad.array)
+        dw = xp.zeros((rows, dim), dtype=grad.array.dtype)
+        xp.add.at(dw, flat_idx.array, grad.array.reshape(-1, dim))
+        if self.padding_idx is not None:
+            dw[self.padding_idx] = 0
+        return wrap(dw), None
+
+
+class Dropout(Function):
+    """x * mask, mask = bernoulli(1 - p) / (1 - p), drawn in mask_shape (x's shape, or (N, C, 1, ...)
+    for channel dropout) and broadcast over x."""
+
+    def name(self):
+        return 'MulBackward0'
+
+    def forward(self, x, p, mask_shape, generator):
+        xp = backend.array_module(x.array)
+        keep = xp.empty(mask_shape, dtype=x.array.dtype)
+        random.fill_bernoulli(keep, 1 - p, generator)
+        if p < 1:
+            keep *= 1 / (1 - p)
+        self.mask = keep
+        return x.array * keep
+
+    def backward(self, grad):
+        if grad_mode.state.enabled:
+            return grad * wrap(self.mask)
+        return wrap(grad.array * self.mask)
+
+
+class ConstantPad(Function):
+    """Pad (or, with negative amounts, crop) each dim by (before, after) with a constant value."""
+
+    def name(self):
+        return 'ConstantPadNdBackward0'
+
+    def forward(self, x, widths, value):
+        a = x.array
+        xp = backend.array_module(a)
+        self.in_shape = a.shape
+        crop = tuple(slice(max(-lo, 0), a.shape[d] - max(-hi, 0)) for d, (lo, hi) in enumerate(widths))
+        a = a[crop]
+        out = xp.full(tuple(s + max(lo, 0) + max(hi, 0) for s, (lo, hi) in zip(a.shape, widths)), value,
+                      dtype=a.dtype)
+        self.inner = tuple(slice(max(lo, 0), max(lo, 0) + s) for s, (lo, hi) in zip(a.shape, widths))
+        self.crop = crop
+        out[self.inner] = a
+        return out
+
+    def backward(self, grad):
+        inner = grad[self.inner] if grad_mode.state.enabled else wrap(grad.array[self.inner])
+        if all(c.start == 0 and c.stop == s for c, s in zip(self.crop, self.in_shape)):
+            return inner
+        widths = tuple((c.start, s - c.stop) for c, s in zip(self.crop, self.in_shape))
+        return ConstantPad.apply(inner, widths=widths, value=0)   # cropped-away entries get zero gradient
