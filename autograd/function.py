@@ -45,11 +45,11 @@ class Function(Node):
         fn._saved = ()
         out = wrap(fn.forward(*inputs, **options))
         if grad_mode.state.enabled:
-            needs = tuple(t.requires_grad for t in inputs)
+            needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 fn.needs_input_grad = needs
-                fn.next_functions = tuple(t.grad_fn or t._grad_accumulator() if t.requires_grad else None
-                                          for t in inputs)
+                fn.next_functions = tuple([t.grad_fn or t._grad_accumulator() if t.requires_grad else None
+                                           for t in inputs])
                 fn._hooks = None
                 out.requires_grad = True
                 out.grad_fn = fn
@@ -68,7 +68,7 @@ class Function(Node):
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._versions = tuple(t._version[0] if t is not None else 0 for t in tensors)
+        self._versions = [t._version[0] if t is not None else 0 for t in tensors]
 
     @property
     def saved_tensors(self):

@@ -41,9 +41,6 @@ class Tensor:
                  '_retains_grad', '__weakref__')
     __array_priority__ = 1000   # numpy scalars/arrays on the left defer to our reflected operators
 
-    def __new__(cls, *args, **kwargs):
-        return super().__new__(cls)
-
     def __init__(self, *data, dtype=None, device=None, requires_grad=False):
         """torch.Tensor(data) makes a float32 tensor; torch.Tensor(2, 3) an uninitialised one of that size."""
         from .creation import tensor as make

@@ -38,6 +38,8 @@ def _check_devices(a, b):
 def operands(a, b):
     """Both sides as Tensors of the dtype torch would compute in."""
     if isinstance(a, Tensor):
+        if _takes_tensor_dtype(b, a):
+            return a, wrap(backend.array_module(a.array).asarray(b, dtype=a.array.dtype))
         if isinstance(b, Tensor):
             if a.array.dtype == b.array.dtype:
                 if type(a.array) is not type(b.array):
@@ -48,8 +50,16 @@ def operands(a, b):
             return cast(a, dt), cast(b, dt)
         b = as_operand(b, a)
         return cast(a, b.array.dtype), b
+    if _takes_tensor_dtype(a, b):
+        return wrap(backend.array_module(b.array).asarray(a, dtype=b.array.dtype)), b
     a = as_operand(a, b)
     return a, cast(b, a.array.dtype)
+
+
+def _takes_tensor_dtype(number, t):
+    """The common case: a Python float meeting a float tensor, or an int meeting a float or int tensor."""
+    kind, tn = t.array.dtype.kind, type(number)
+    return (tn is float and kind in 'fc') or (tn is int and kind in 'fci')
 
 
 class Cast(Function):
@@ -69,11 +79,6 @@ def cast(x, dtype):
     if dtype.kind in 'fc' and x.array.dtype.kind in 'fc':
         return Cast.apply(x, dtype=dtype)
     return wrap(x.array.astype(dtype))
-
-
-def sum_to(grad, shape):
-    from .shape import sum_to as _sum_to
-    return _sum_to(grad, shape)
 
 
 # ---- the differentiable binary ops --------------------------------------------------------------
@@ -399,3 +404,6 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return builtins.bool(isclose(a, b, rtol, atol, equal_nan).array.all())
+
+
+from .shape import sum_to  # noqa: E402  (shape imports this module)
