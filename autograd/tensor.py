@@ -9,9 +9,13 @@ import numpy as np
 
 from . import backend, dtypes, grad_mode
 
+_NUMPY_SCALAR = np.generic
+
 
 def wrap(array, requires_grad=False, grad_fn=None):
     """A Tensor around an existing array (no copy). The constructor of every op output."""
+    if isinstance(array, _NUMPY_SCALAR):   # NumPy reductions give scalars: keep 0-d storage writable
+        array = np.asarray(array)
     t = Tensor.__new__(Tensor)
     t.array = array
     t.requires_grad = requires_grad
