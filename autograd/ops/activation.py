@@ -11,6 +11,7 @@ from .. import backend, grad_mode
 from ..function import Function
 from ..tensor import Tensor, wrap
 from . import arithmetic
+from .elementwise import ZeroGrad
 
 
 # ---- helpers over arrays or Tensors ---------------------------------------------------------------
@@ -48,6 +49,8 @@ def softplus(v):
 def where(cond, a, b, like):
     """where(cond, a, b) in like's dtype (two Python numbers would otherwise give float64 arrays)."""
     if isinstance(like, Tensor):
+        if not isinstance(a, Tensor):   # a 0-d tensor of like's dtype fixes the result dtype
+            a = wrap(_xp(like.array).asarray(a, dtype=like.array.dtype))
         return arithmetic.where(cond, a, b)
     return _xp(like).where(cond, a, b).astype(like.dtype, copy=False)
 
@@ -72,7 +75,11 @@ class Activation(Function):
     def backward(self, grad):
         at = self.output if self.from_output else self.saved_tensors[0]
         if grad_mode.state.enabled:   # recording the backward: stay in Tensor ops
-            return grad * self.derivative(at, **self.options)
+            out = grad * self.derivative(at, **self.options)
+            if not out.requires_grad and at.requires_grad:
+                # piecewise-linear: the derivative is constant, but torch keeps the result attached to x
+                out = out + ZeroGrad.apply(at, fn=lambda a: _xp(a).zeros_like(a))
+            return out
         return wrap(grad.array * self.derivative(at.array, **self.options))
 
 
