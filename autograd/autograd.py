@@ -1,5 +1,6 @@
 """autograd.autograd: torch.autograd's user-facing API — grad, backward, custom Functions, gradcheck."""
 import functools
+import sys
 
 from . import grad_mode
 from .engine import backward, grad  # noqa: F401
@@ -8,6 +9,7 @@ from .grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
 from .tensor import Tensor, wrap
 
 Variable = Tensor
+_DIFFERENTIABLE = object()   # stands for the differentiable output among a custom Function's outputs
 
 
 class FunctionCtx(Node):
@@ -22,6 +24,7 @@ class FunctionCtx(Node):
         self._versions = ()
         self._non_differentiable = ()
         self.materialize_grads = True
+        self._outputs = None
 
     def name(self):
         return self._fn_cls.__name__ + 'Backward'
@@ -49,12 +52,19 @@ class FunctionCtx(Node):
         self.materialize_grads = value
 
     def backward(self, grad):
-        grads = self._fn_cls.backward(self, grad)
+        if self._outputs is None:
+            grads = self._fn_cls.backward(self, grad)
+        else:   # one gradient per output: zeros (or None) for the non-differentiable ones, as torch passes
+            grads = self._fn_cls.backward(self, *[grad if o is _DIFFERENTIABLE else self._zero_grad(o)
+                                                  for o in self._outputs])
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) != len(self.needs_input_grad):
             raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
                                f"{len(self.needs_input_grad)}, got {len(grads)})")
         return tuple(grads[i] for i in self._tensor_positions)
+
+    def _zero_grad(self, output):
+        return output.new_zeros(output.shape) if self.materialize_grads and isinstance(output, Tensor) else None
 
     def release(self):
         self.to_save = None
@@ -102,6 +112,9 @@ class Function:
             raise NotImplementedError(f"{cls.__name__}: custom Functions with more than one differentiable "
                                       "output are not supported; return one tensor, or mark the others with "
                                       "ctx.mark_non_differentiable")
+        # the outputs other than the differentiable one, for the zero gradients backward receives for them
+        ctx._outputs = tuple(_DIFFERENTIABLE if marked and o is marked[0] else o for o in outs) \
+            if isinstance(out, tuple) else None
         result = []
         for o in outs:
             if marked and o is marked[0]:
@@ -122,6 +135,8 @@ def once_differentiable(fn):
 
 
 def __getattr__(name):
+    if name == 'function':   # torch.autograd.function.{Function, once_differentiable, FunctionCtx}
+        return sys.modules[__name__]
     if name in ('gradcheck', 'gradgradcheck', 'GradcheckError'):
         from . import gradcheck as module
         return getattr(module, name)
