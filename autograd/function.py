@@ -96,11 +96,18 @@ class Function(Node):
 
 
 def _modified_message(t, op, version, expected, output=False):
-    what = "output 0 of " + op if output else "saved by " + op
+    """torch's text (the tensor, the op that produced it, the versions), plus which op saved it and the fix."""
+    producer = op if output else t.grad_fn.name() if t.grad_fn is not None else None
+    which = f", which is output 0 of {_short_name(producer)}," if producer else ""
     return (f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{t.dtype} {list(t.shape)}], which is {what}, is at version {version}; "
-            f"expected version {expected} instead. Hint: the operation that modified it was done in place "
-            f"after the forward pass; use an out-of-place version (e.g. x = x + 1 instead of x += 1) or clone().")
+            f"operation: [{t.type()} {list(t.shape)}]{which} is at version {version}; expected version "
+            f"{expected} instead. Hint: {op} saved it for backward and it was modified in place afterwards; "
+            f"use an out-of-place version (e.g. x = x + 1 instead of x += 1) or clone() it first.")
+
+
+def _short_name(node_name):
+    """MulBackward0 -> Mul, as torch names the producing op in this message."""
+    return node_name[:node_name.rindex('Backward')] if 'Backward' in node_name else node_name
 
 
 class AccumulateGrad(Node):
