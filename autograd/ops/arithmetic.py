@@ -127,6 +127,36 @@ class Div(Function):
             (sum_to(-grad * a / (b * b), b.shape) if gb else None)
 
 
+class RoundedDiv(Function):
+    """div with rounding_mode 'floor' or 'trunc': piecewise constant, so both gradients are zero."""
+    torch_name = 'DivBackward2'
+
+    def forward(self, a, b, mode):
+        self.shapes = (a.array.shape, b.array.shape)
+        xp = backend.array_module(a.array)
+        if mode == 'floor':
+            return xp.floor_divide(a.array, b.array)
+        if a.array.dtype.kind in 'iub':
+            return xp.trunc(a.array / b.array).astype(a.array.dtype)
+        return xp.trunc(a.array / b.array)
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        ga, gb = self.needs_input_grad
+        return (grad.new_zeros(sa) if ga else None), (grad.new_zeros(sb) if gb else None)
+
+
+class FloorDivide(Function):
+    """a // b: its result requires grad like torch's, whose backward is not implemented either."""
+    torch_name = 'NotImplemented'
+
+    def forward(self, a, b):
+        return backend.array_module(a.array).floor_divide(a.array, b.array)
+
+    def backward(self, grad):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
 class Neg(Function):
     def forward(self, x):
         return -x.array
@@ -271,14 +301,11 @@ def mul(a, b):
 
 
 def div(a, b, rounding_mode=None):
-    if rounding_mode == 'floor':
-        return floor_divide(a, b)
-    if rounding_mode == 'trunc':
-        a, b = operands(a, b)
-        xp = backend.array_module(a.array)
-        if a.array.dtype.kind in 'iub':
-            return wrap(xp.trunc(a.array / b.array).astype(a.array.dtype))
-        return wrap(xp.trunc(a.array / b.array))
+    if rounding_mode is not None:
+        if rounding_mode not in ('floor', 'trunc'):
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                               f"'{rounding_mode}'")
+        return RoundedDiv.apply(*operands(a, b), mode=rounding_mode)
     a, b = operands(a, b)
     if a.array.dtype.kind in 'iub':   # true division of integers gives the default float
         a, b = cast(a, dtypes.default_float.numpy_dtype), cast(b, dtypes.default_float.numpy_dtype)
@@ -306,9 +333,7 @@ def pow(a, b):
 
 
 def floor_divide(a, b):
-    """Not differentiable in torch either: the result never requires grad."""
-    a, b = operands(a, b)
-    return wrap(backend.array_module(a.array).floor_divide(a.array, b.array))
+    return FloorDivide.apply(*operands(a, b))
 
 
 def remainder(a, b):
