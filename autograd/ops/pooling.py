@@ -38,30 +38,36 @@ def _disjoint(geo):
 
 
 class GatherAtIndices(Function):
-    """x (N, C, H, W) -> x at flat h*W+w indices (N, C, *index_shape). Backward scatters."""
+    """x (N, C, H, W) -> x at flat h*W+w indices (N, C, *index_shape). Backward scatters.
+    values: the result when the caller already has it; valid: False where an index points nowhere."""
 
-    def forward(self, x, indices=None, disjoint=False):
-        self.indices, self.disjoint, self.image_shape = indices, disjoint, x.shape
+    def forward(self, x, indices=None, disjoint=False, values=None, valid=None):
+        self.indices, self.disjoint, self.valid, self.image_shape = indices, disjoint, valid, x.shape
+        if values is not None:
+            return values
         xp = array_module(x.array)
         flat = x.array.reshape(x.shape[0] * x.shape[1], -1)
-        picked = xp.take_along_axis(flat, indices.reshape(flat.shape[0], -1), axis=1)
-        return picked.reshape(indices.shape)
+        picked = xp.take_along_axis(flat, indices.reshape(flat.shape[0], -1), axis=1).reshape(indices.shape)
+        return picked if valid is None else xp.where(valid, picked, 0)
 
     def backward(self, grad):
         return ScatterToIndices.apply(grad, indices=self.indices, image_shape=self.image_shape,
-                                      disjoint=self.disjoint)
+                                      disjoint=self.disjoint, valid=self.valid)
 
 
 class ScatterToIndices(Function):
     """values (N, C, ...) summed into zeros (N, C, H, W) at flat h*W+w indices. Backward gathers."""
 
-    def forward(self, values, indices=None, image_shape=None, disjoint=False):
-        self.indices, self.disjoint = indices, disjoint
+    def forward(self, values, indices=None, image_shape=None, disjoint=False, valid=None):
+        self.indices, self.disjoint, self.valid = indices, disjoint, valid
         xp = array_module(values.array)
         n, c = image_shape[:2]
         out = xp.zeros((n * c, math.prod(image_shape[2:])), dtype=values.array.dtype)
+        vals = values.array
+        if valid is not None:   # windows wholly in the padding have nowhere to send their gradient
+            vals, indices = xp.where(valid, vals, 0), xp.where(valid, indices, 0)
         rows_idx = indices.reshape(n * c, -1)
-        vals = values.array.reshape(n * c, -1)
+        vals = vals.reshape(n * c, -1)
         rows = xp.arange(n * c).reshape(-1, 1)
         if disjoint:   # every input position is in at most one window: a plain write
             out[rows, rows_idx] = vals
@@ -70,19 +76,33 @@ class ScatterToIndices(Function):
         return out.reshape(image_shape)
 
     def backward(self, grad):
-        return GatherAtIndices.apply(grad, indices=self.indices, disjoint=self.disjoint)
+        return GatherAtIndices.apply(grad, indices=self.indices, disjoint=self.disjoint, valid=self.valid)
 
 
 def max_pool_indices(x, geo):
-    """Flat h*W+w index of each window's first maximum, (N, C, OH, OW) int64 (no graph: argmax is constant)."""
+    """Window maxima and the flat h*W+w index of each window's first maximum, (N, C, OH, OW) int64.
+
+    As torch, a maximum found in the padding (all the window's values are -inf) is reported at the window's
+    first in-bounds position; `valid` (None when all are) marks windows that have no in-bounds position."""
     xp = array_module(x)
     windows = _windows(x, geo, _lowest(x.dtype, xp))
     n, c, oh, ow, kh, kw = windows.shape
-    k = windows.reshape(n, c, oh, ow, kh * kw).argmax(axis=4)
+    flat = windows.reshape(n, c, oh, ow, kh * kw)
+    k = flat.argmax(axis=4)
+    values = xp.take_along_axis(flat, k[..., None], axis=4)[..., 0]
     (sh, sw), (dh, dw), ((t, _), (l, _)) = geo.stride, geo.dilation, geo.pads
-    h = xp.arange(oh).reshape(-1, 1) * sh - t + (k // kw) * dh
-    w = xp.arange(ow) * sw - l + (k % kw) * dw
-    return h * x.shape[3] + w
+    height, width = x.shape[2:]
+    h_start, w_start = xp.arange(oh).reshape(-1, 1) * sh - t, xp.arange(ow) * sw - l
+    h, w = h_start + (k // kw) * dh, w_start + (k % kw) * dw
+    valid = None
+    outside = (h < 0) | (h >= height) | (w < 0) | (w >= width)
+    if outside.any():
+        h0 = h_start + -(xp.minimum(h_start, 0) // dh) * dh   # first in-bounds row/column of each window
+        w0 = w_start + -(xp.minimum(w_start, 0) // dw) * dw
+        h, w = xp.where(outside, h0, h), xp.where(outside, w0, w)
+        if bool(((h >= height) | (w >= width)).any()):
+            valid = (h < height) & (w < width)
+    return values, h * width + w, valid
 
 
 class AvgPool(Function):
@@ -148,6 +168,9 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = "
+                           f"{padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}")
     spatial = tuple(input.shape[2:])
     out = tuple(_pool_out_size(*a, ceil_mode) for a in zip(spatial, kernel, stride, padding, dilation))
     if any(o <= 0 for o in out):
@@ -178,8 +201,9 @@ def _unbatch(t, unbatched):
 
 
 def _max_pool(batched, geo, return_indices, unbatched):
-    indices = max_pool_indices(batched.array, geo)
-    out = _unbatch(GatherAtIndices.apply(batched, indices=indices, disjoint=_disjoint(geo)), unbatched)
+    values, indices, valid = max_pool_indices(batched.array, geo)
+    out = GatherAtIndices.apply(batched, indices=indices, disjoint=_disjoint(geo), values=values, valid=valid)
+    out = _unbatch(out, unbatched)
     return (out, _unbatch(wrap(indices), unbatched)) if return_indices else out
 
 
