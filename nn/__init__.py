@@ -1,6 +1,4 @@
 """torch.nn: Module and its containers, layers, functional, init and utils (autograd.nn is this package)."""
-import importlib.util
-
 from . import functional, init, utils  # noqa: F401
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU,  # noqa: F401
                          Softmax, Softplus, Tanh)
@@ -12,12 +10,7 @@ from .module import Module  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .sparse import Embedding  # noqa: F401
-
-# Convolution, pooling and loss layers live in their own modules (written separately); until each exists
-# the package still imports. They export torch's names: Conv1d Conv2d ConvTranspose2d Unfold Fold,
-# MaxPool1d/2d AvgPool1d/2d AdaptiveAvgPool2d AdaptiveMaxPool2d, CrossEntropyLoss NLLLoss MSELoss ...
-for _name in ('conv', 'pooling', 'loss'):
-    if importlib.util.find_spec(f'{__name__}.{_name}') is not None:
-        _mod = importlib.import_module(f'.{_name}', __name__)
-        globals().update({k: v for k, v in vars(_mod).items() if k[:1].isupper() and isinstance(v, type)})
-del _name
+from .conv import Conv1d, Conv2d, ConvTranspose2d, Fold, Unfold  # noqa: F401
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss,  # noqa: F401
+                   NLLLoss, SmoothL1Loss)
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d  # noqa: F401
