@@ -4,6 +4,7 @@ cross_entropy over class indices is one fused Function (stable log-softmax + NLL
 gradient is (softmax * A - B) * scale; the other losses are short compositions of Tensor ops, or a Function
 where torch's gradient formula differs from the composition (binary cross-entropy and its logits form).
 """
+import math
 import warnings
 
 import numpy
@@ -107,7 +108,10 @@ def _reduced(losses, reduction, denominator, squeeze):
 
 
 def _times_grad(value, grad, reduction, denominator, shape):
-    """value (N, C, *) times the upstream gradient broadcast over classes; in the graph under create_graph."""
+    """value (N, C, *) times the upstream gradient broadcast over classes; in the graph under create_graph.
+    A zero denominator (every target ignored) comes with value == 0: the gradient is 0, not nan."""
+    if reduction == 'mean':
+        denominator = array_module(denominator).where(denominator == 0, 1, denominator)
     if grad_mode.state.enabled:
         g = grad.reshape(shape) if reduction == 'none' else grad / wrap(denominator) if reduction == 'mean' \
             else grad
@@ -293,6 +297,9 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
 
 # ---- binary cross-entropy --------------------------------------------------------------------------------
 
+_BCE_EPSILON = float(numpy.float32(1e-12))   # torch's EPSILON is a float even for float64 inputs
+
+
 class BinaryCrossEntropy(Function):
     """Elementwise -(t log x + (1-t) log(1-x)), each log clamped at -100 as torch. Saves x, t.
     Gradients are torch's formulas: (x - t) / max(x (1 - x), 1e-12) for x and -logit(x) for t."""
@@ -310,7 +317,7 @@ class BinaryCrossEntropy(Function):
         x, t = self.saved_tensors
         gx = gt = None
         if self.needs_input_grad[0]:
-            gx = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+            gx = grad * (x - t) / ((1 - x) * x).clamp(min=_BCE_EPSILON)
         if self.needs_input_grad[1]:
             gt = grad * ((-x).log1p() - x.log())
         return gx, gt
@@ -396,8 +403,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
         losses = target.exp() * (target - input)
     else:
         tiny = float(numpy.finfo(target.array.dtype).tiny) if target.is_floating_point() else 1
-        positive = target > 0
-        losses = (target * target.clamp(min=tiny).log()).where(positive, target * 0) - target * input
+        xlogx = (target * target.clamp(min=tiny).log()).where(target > 0, target * 0)   # 0 log 0 = 0
+        if bool((target.array < 0).any()):   # torch's xlogy gives nan for negative "probabilities"
+            xlogx = xlogx.where(target >= 0, target * math.nan)
+        losses = xlogx - target * input
     if reduction == 'batchmean':
         total = losses.sum()
         return total / input.shape[0] if input.ndim else total
