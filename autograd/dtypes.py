@@ -4,7 +4,7 @@ import numpy as np
 
 
 class dtype:
-    __slots__ = ('name', 'numpy_dtype', 'is_floating_point', 'is_complex', 'is_signed', 'itemsize')
+    __slots__ = ('name', 'numpy_dtype', 'is_floating_point', 'is_complex', 'is_signed', 'itemsize', 'scalar_name')
 
     def __init__(self, name, numpy_dtype):
         self.name = name
@@ -14,6 +14,7 @@ class dtype:
         self.is_complex = kind == 'c'
         self.is_signed = kind in 'ifc'
         self.itemsize = self.numpy_dtype.itemsize
+        self.scalar_name = _SCALAR_NAMES[name]   # how torch's error messages name it: Float, Long, ...
 
     def __repr__(self):
         return 'autograd.' + self.name
@@ -21,6 +22,10 @@ class dtype:
     def __reduce__(self):
         return self.name
 
+
+_SCALAR_NAMES = {'float16': 'Half', 'float32': 'Float', 'float64': 'Double', 'complex64': 'ComplexFloat',
+                 'complex128': 'ComplexDouble', 'uint8': 'Byte', 'int8': 'Char', 'int16': 'Short', 'int32': 'Int',
+                 'int64': 'Long', 'bool': 'Bool'}
 
 float16 = dtype('float16', np.float16)
 float32 = dtype('float32', np.float32)

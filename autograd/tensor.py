@@ -551,8 +551,8 @@ class Tensor:
         result = op(self.clone() if records else self, *args)
         if result.array.dtype != self.array.dtype and \
                 dtypes.category(result.array.dtype) > dtypes.category(self.array.dtype):
-            raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the desired "
-                               f"output type {self.dtype.name.capitalize()}")
+            raise RuntimeError(f"result type {result.dtype.scalar_name} can't be cast to the desired "
+                               f"output type {self.dtype.scalar_name}")
         if result.shape != self.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")

@@ -373,7 +373,7 @@ def where(condition, a=None, b=None):
         condition = as_operand(condition, a if isinstance(a, Tensor) else b)
     if condition.array.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{condition.dtype.name.capitalize()}")
+                           f"{condition.dtype.scalar_name}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = as_operand(a, condition)
         if isinstance(a.array.dtype.type(0), np.floating):
@@ -398,7 +398,7 @@ def logical_binary(op, a, b):
     a, b = operands(a, b)
     xp = backend.array_module(a.array)
     if a.array.dtype.kind == 'f':
-        raise RuntimeError(f"\"bitwise_{op}_cpu\" not implemented for '{a.dtype.name.capitalize()}'")
+        raise RuntimeError(f"\"bitwise_{op}_cpu\" not implemented for '{a.dtype.scalar_name}'")
     fn = {'and': xp.bitwise_and, 'or': xp.bitwise_or, 'xor': xp.bitwise_xor}[op]
     return wrap(fn(a.array, b.array))
 
@@ -406,7 +406,7 @@ def logical_binary(op, a, b):
 def bitwise_not(x):
     xp = backend.array_module(x.array)
     if x.array.dtype.kind == 'f':
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{x.dtype.name.capitalize()}'")
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{x.dtype.scalar_name}'")
     return wrap(xp.logical_not(x.array) if x.array.dtype == np.bool_ else xp.invert(x.array))
 
 

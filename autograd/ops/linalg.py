@@ -92,8 +92,8 @@ def dot(a, b):
                            f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
                            f"respectively")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype.name.capitalize()} "
-                           f"and {b.dtype.name.capitalize()}")
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype.scalar_name} "
+                           f"and {b.dtype.scalar_name}")
     return matmul(a, b)
 
 

@@ -151,7 +151,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
         x = x.to(dtype)
     if x.array.dtype.kind not in 'fc':
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
-                           f"or complex dtype. Got: {x.dtype.name.capitalize()}")
+                           f"or complex dtype. Got: {x.dtype.scalar_name}")
     return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
