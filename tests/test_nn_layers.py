@@ -24,10 +24,15 @@ def host(t):
     return autograd.backend.to_host(t.detach().array) if isinstance(t, autograd.Tensor) else t.detach().numpy()
 
 
-def assert_close(ours, theirs, dtype, what):
+def assert_close(ours, theirs, dtype, what, loose=1):
+    """loose multiplies the float32 absolute tolerance (normalizing a near-constant group divides float32
+    rounding noise by a tiny standard deviation, in torch as in ours)."""
     assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape {tuple(ours.shape)} vs {tuple(theirs.shape)}"
     assert ours.dtype.name == str(theirs.dtype).replace('torch.', ''), f"{what}: dtype {ours.dtype} vs {theirs.dtype}"
-    np.testing.assert_allclose(host(ours), host(theirs), err_msg=what, **TOL[dtype])
+    tol = dict(TOL[dtype])
+    if dtype == np.float32:
+        tol['atol'] *= loose
+    np.testing.assert_allclose(host(ours), host(theirs), err_msg=what, **tol)
 
 
 def make_pair(torch_module, our_module, dtype, device):
@@ -39,7 +44,7 @@ def make_pair(torch_module, our_module, dtype, device):
     return torch_module, our_module.to(device)
 
 
-def check_module(torch_module, our_module, arrays, dtype, device, seed=0, grad_inputs=True):
+def check_module(torch_module, our_module, arrays, dtype, device, seed=0, grad_inputs=True, loose=1):
     """Forward both on the same inputs, backward the same random output gradient, compare everything."""
     t_in = [torch.tensor(a, requires_grad=grad_inputs and a.dtype.kind == 'f') for a in arrays]
     o_in = [autograd.tensor(a, requires_grad=grad_inputs and a.dtype.kind == 'f', device=device) for a in arrays]
@@ -52,13 +57,13 @@ def check_module(torch_module, our_module, arrays, dtype, device, seed=0, grad_i
     o_out.backward(autograd.tensor(g, device=device))
     for i, (o, t) in enumerate(zip(o_in, t_in)):
         if t.requires_grad:
-            assert_close(o.grad, t.grad, dtype, f"grad of input {i}")
+            assert_close(o.grad, t.grad, dtype, f"grad of input {i}", loose)
     t_params = dict(torch_module.named_parameters())
     for name, p in our_module.named_parameters():
         if t_params[name].grad is None:
             assert p.grad is None, f"{name} has a gradient, torch's has none"
         else:
-            assert_close(p.grad, t_params[name].grad, dtype, f"grad of {name}")
+            assert_close(p.grad, t_params[name].grad, dtype, f"grad of {name}", loose)
     return o_out, t_out
 
 
@@ -231,7 +236,8 @@ def test_batch_norm_training_steps_and_eval(device, dtype, data, two_d, n, c, sp
     t, o = make_pair(t, o, dtype, device)
     assert repr(o) == repr(t)
     for step in range(3):
-        out, t_out = check_module(t, o, [inputs(data.draw, shape, dtype, scale=2.0) + step], dtype, device, step)
+        out, t_out = check_module(t, o, [inputs(data.draw, shape, dtype, scale=2.0) + step], dtype, device, step,
+                                  loose=10)
         assert out.grad_fn.name() == t_out.grad_fn.name()
         t.zero_grad()
         o.zero_grad()
@@ -272,7 +278,7 @@ def test_layer_norm(device, dtype, data, lead, norm, affine, bias):
                 t.bias.uniform_(-1, 1)
     t, o = make_pair(t, o, dtype, device)
     assert repr(o) == repr(t)
-    check_module(t, o, [inputs(data.draw, tuple(lead) + tuple(norm), dtype)], dtype, device)
+    check_module(t, o, [inputs(data.draw, tuple(lead) + tuple(norm), dtype)], dtype, device, loose=10)
 
 
 @pytest.mark.parametrize('dtype', DTYPES)
@@ -295,7 +301,7 @@ def test_group_norm(device, dtype, data, n, groups, per_group, spatial, affine):
         with pytest.raises(ValueError, match=re.escape(str(theirs.value))):
             o(autograd.tensor(x, device=device))
         return
-    out, t_out = check_module(t, o, [x], dtype, device)
+    out, t_out = check_module(t, o, [x], dtype, device, loose=10)
     assert out.grad_fn.name() == t_out.grad_fn.name()
 
 
@@ -399,8 +405,9 @@ def test_normalize(dtype, data, shape, p):
     t_x, o_x = torch.tensor(x, requires_grad=True), autograd.tensor(x, requires_grad=True)
     t_y, o_y = TF.normalize(t_x, p, dim), F.normalize(o_x, p, dim)
     assert_close(o_y, t_y, dtype, "normalize")
-    (t_y * t_y.detach()).sum().backward()
-    (o_y * o_y.detach()).sum().backward()
+    g = np.random.default_rng(0).standard_normal(x.shape).astype(dtype)
+    t_y.backward(torch.tensor(g))
+    o_y.backward(autograd.tensor(g))
     assert_close(o_x.grad, t_x.grad, dtype, "normalize gradient")
 
 
