@@ -13,7 +13,7 @@ def mlp(nn):
 
 
 def lenet(nn):
-    """A LeNet: two 5x5 convolutions with 2x2 max pooling, then fc128 and fc10 with dropout (105,866
+    """A LeNet: two 5x5 convolutions with 2x2 max pooling, then fc128 and fc10 with dropout (80,202
     parameters, about 1.1M multiply-adds per image). Reaches 99% on the MNIST test set in a few epochs."""
     return nn.Sequential(nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),      # 16 x 12 x 12
                          nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),     # 32 x 4 x 4

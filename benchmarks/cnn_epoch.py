@@ -1,0 +1,37 @@
+"""One training epoch of two MNIST CNNs, batch 64, SGD with momentum 0.9, in autograd and torch from the
+same initial weights: the seeds' three stride-2 3x3 convolutions + avg_pool2d(4), and a LeNet (two 5x5
+convolutions with 2x2 max pooling, fc128, fc10). Target: ratio autograd/torch <= 1.5.
+
+    python benchmarks/cnn_epoch.py [--limit 10000] [--models seed_cnn lenet] [--json benchmarks/results/cnn_epoch.json]
+"""
+import common  # first: sets the thread count before NumPy loads
+
+import autograd
+from common import torch
+
+LEARNING_RATES = {'seed_cnn': 0.1, 'lenet': 0.01}
+
+
+def main():
+    p = common.parser(__doc__.split('\n')[0])
+    p.add_argument('--limit', type=int, default=None, help='train on the first N images (default: all 60,000)')
+    p.add_argument('--batch-size', type=int, default=64)
+    p.add_argument('--models', nargs='+', choices=LEARNING_RATES, default=list(LEARNING_RATES))
+    args = p.parse_args()
+    common.check_device(args)
+    images, labels = common.load_mnist(args.limit)
+    common.header()
+    results = []
+    for name in args.models:
+        ours, theirs = common.build_pair(name, args.device)
+        lr = LEARNING_RATES[name]
+        run_ours = common.epoch_runner(autograd, ours, images, labels, args.batch_size, lr, args.device)
+        run_theirs = (common.epoch_runner(torch, theirs, images, labels, args.batch_size, lr, args.device)
+                      if torch else None)
+        results.append(common.compare(f'{name} epoch, batch {args.batch_size} ({len(labels)} img)', run_ours,
+                                      run_theirs, args.repeats, target=1.5, profile=args.profile))
+    common.finish('cnn_epoch', results, args)
+
+
+if __name__ == '__main__':
+    main()

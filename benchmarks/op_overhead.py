@@ -1,0 +1,67 @@
+"""Per-op overhead: forward+backward of a chain of 1,000 elementwise ops on 1x10 tensors (time per op),
+the forward alone, and one 1024x1024 matmul forward+backward, where both libraries wait on the same BLAS
+(the floor). Target: chain ratio autograd/torch <= 3.
+
+    python benchmarks/op_overhead.py [--ops 1000] [--json benchmarks/results/op_overhead.json]
+"""
+import common  # first: sets the thread count before NumPy loads
+
+import numpy as np
+
+import autograd
+from common import torch
+
+
+def chain(lib, n_ops, device, backward=True):
+    """A function running n_ops tiny ops (mul, add, tanh, sigmoid in turn, two of them with a parameter)
+    on a 1x10 tensor, then sum().backward() when asked."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((1, 10)).astype(np.float32), device=device, requires_grad=True)
+    w = lib.tensor(rng.uniform(0.5, 1.5, (1, 10)).astype(np.float32), device=device, requires_grad=True)
+    b = lib.tensor(rng.uniform(-0.1, 0.1, (1, 10)).astype(np.float32), device=device, requires_grad=True)
+    sync = common.synchronizer(lib, device)
+
+    def run():
+        y = x
+        for i in range(n_ops // 4):
+            y = lib.sigmoid(lib.tanh(y * w + b))
+        if backward:
+            x.grad = w.grad = b.grad = None
+            y.sum().backward()
+        sync()
+    return run
+
+
+def matmul(lib, size, device):
+    rng = np.random.default_rng(0)
+    a, b = (lib.tensor(rng.standard_normal((size, size)).astype(np.float32), device=device, requires_grad=True)
+            for _ in range(2))
+    sync = common.synchronizer(lib, device)
+
+    def run():
+        a.grad = b.grad = None
+        (a @ b).sum().backward()
+        sync()
+    return run
+
+
+def main():
+    p = common.parser(__doc__.split('\n')[0])
+    p.add_argument('--ops', type=int, default=1000, help='ops in the chain (a multiple of 4)')
+    p.add_argument('--size', type=int, default=1024, help='matrix size of the matmul')
+    args = p.parse_args()
+    common.check_device(args)
+    common.header()
+    results = []
+    for label, backward, target in (('forward+backward', True, 3.0), ('forward only', False, None)):
+        results.append(common.compare(f'1x10 op chain, {label}', chain(autograd, args.ops, args.device, backward),
+                                      chain(torch, args.ops, args.device, backward) if torch else None,
+                                      args.repeats, per=args.ops, unit='us', target=target, profile=args.profile))
+    results.append(common.compare(f'{args.size}x{args.size} matmul fwd+bwd', matmul(autograd, args.size, args.device),
+                                  matmul(torch, args.size, args.device) if torch else None, args.repeats, unit='ms',
+                                  profile=args.profile))
+    common.finish('op_overhead', results, args)
+
+
+if __name__ == '__main__':
+    main()
