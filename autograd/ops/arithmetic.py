@@ -289,11 +289,17 @@ def add(a, b):
 
 
 def sub(a, b):
-    a, b = operands(a, b)
-    if a.array.dtype == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
-    return Sub.apply(a, b)
+    if _is_bool(a) or _is_bool(b):
+        if _is_bool(a) and _is_bool(b):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Sub.apply(*operands(a, b))
+
+
+def _is_bool(x):
+    return x.array.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (builtins.bool, np.bool_))
 
 
 def mul(a, b):
@@ -320,16 +326,33 @@ def neg(x):
 
 
 def pow(a, b):
-    if isinstance(a, Tensor) and isinstance(b, numbers.Number) and not isinstance(b, builtins.bool):
-        if a.array.dtype.kind in 'iu' and isinstance(b, numbers.Integral) and b < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if a.array.dtype.kind in 'iub' and isinstance(b, float):
+    if isinstance(a, Tensor) and isinstance(b, numbers.Number):
+        kind = a.array.dtype.kind
+        if isinstance(b, builtins.bool) and kind == 'b':   # bool ** bool scalar stays bool
+            return wrap(a.array.copy() if b else backend.array_module(a.array).ones_like(a.array))
+        if kind in 'iub' and isinstance(b, numbers.Integral):
+            if b < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            if kind == 'b':   # a Python int promotes bool to int64
+                a = cast(a, np.dtype(np.int64))
+        elif kind in 'iub' and isinstance(b, float):
             a = cast(a, dtypes.default_float.numpy_dtype)
-        return PowScalar.apply(a, exponent=b)
+        return PowScalar.apply(a, exponent=builtins.int(b) if isinstance(b, builtins.bool) else b)
     a, b = operands(a, b)
+    if a.array.dtype == np.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if a.array.dtype.kind in 'iu' and (b.array < 0).any():
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return wrap(_integer_pow(backend.array_module(a.array), a.array, b.array))
     return Pow.apply(a, b)
+
+
+def _integer_pow(xp, a, b):
+    """torch's integer power with negative exponents: 1 ** -n = 1, (-1) ** -n = +-1, anything else 0."""
+    negative = b < 0
+    out = a ** xp.where(negative, 0, b)
+    odd = (-b) % 2 == 1
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(negative, special, out).astype(out.dtype)
 
 
 def floor_divide(a, b):
@@ -388,7 +411,7 @@ _COMPARE = {'eq': 'equal', 'ne': 'not_equal', 'lt': 'less', 'le': 'less_equal', 
 
 def compare(op, a, b):
     if not isinstance(b, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
-        return NotImplemented if op not in ('eq', 'ne') else wrap(np.asarray(op == 'ne'))
+        return NotImplemented   # Python then compares identity for == and != and raises TypeError for <, as torch
     a, b = operands(a, b)
     xp = backend.array_module(a.array)
     return wrap(getattr(xp, _COMPARE[op])(a.array, b.array))
@@ -398,7 +421,7 @@ def logical_binary(op, a, b):
     a, b = operands(a, b)
     xp = backend.array_module(a.array)
     if a.array.dtype.kind == 'f':
-        raise RuntimeError(f"\"bitwise_{op}_cpu\" not implemented for '{a.dtype.scalar_name}'")
+        raise NotImplementedError(f"\"bitwise_{op}_cpu\" not implemented for '{a.dtype.scalar_name}'")
     fn = {'and': xp.bitwise_and, 'or': xp.bitwise_or, 'xor': xp.bitwise_xor}[op]
     return wrap(fn(a.array, b.array))
 
@@ -406,7 +429,7 @@ def logical_binary(op, a, b):
 def bitwise_not(x):
     xp = backend.array_module(x.array)
     if x.array.dtype.kind == 'f':
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{x.dtype.scalar_name}'")
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return wrap(xp.logical_not(x.array) if x.array.dtype == np.bool_ else xp.invert(x.array))
 
 
