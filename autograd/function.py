@@ -43,7 +43,13 @@ class Function(Node):
         """Run forward on Tensors, and record a node when grad mode is on and an input requires grad."""
         fn = cls()
         fn._saved = ()
-        out = wrap(fn.forward(*inputs, **options))
+        try:
+            out = wrap(fn.forward(*inputs, **options))
+        except ValueError:   # NumPy's broadcasting error, in torch's words and class
+            message = broadcast_error([t.array.shape for t in inputs])
+            if message is None:
+                raise
+            raise RuntimeError(message) from None
         if grad_mode.state.enabled:
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
@@ -108,6 +114,20 @@ def _modified_message(t, op, version, expected, output=False):
 def _short_name(node_name):
     """MulBackward0 -> Mul, as torch names the producing op in this message."""
     return node_name[:node_name.rindex('Backward')] if 'Backward' in node_name else node_name
+
+
+def broadcast_error(shapes):
+    """torch's message for the first shapes that do not broadcast together, or None if they all do."""
+    result = ()
+    for shape in shapes:
+        n = max(len(result), len(shape))
+        a, b = (1,) * (n - len(result)) + tuple(result), (1,) * (n - len(shape)) + tuple(shape)
+        for i in reversed(range(n)):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                        f"non-singleton dimension {i}")
+        result = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return None
 
 
 class AccumulateGrad(Node):

@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .. import backend, dtypes
-from ..function import Function
+from ..function import Function, broadcast_error
 from ..tensor import Tensor, wrap
 
 
@@ -414,7 +414,18 @@ def compare(op, a, b):
         return NotImplemented   # Python then compares identity for == and != and raises TypeError for <, as torch
     a, b = operands(a, b)
     xp = backend.array_module(a.array)
-    return wrap(getattr(xp, _COMPARE[op])(a.array, b.array))
+    return wrap(_broadcasting(getattr(xp, _COMPARE[op]), a, b))
+
+
+def _broadcasting(fn, a, b):
+    """fn(a.array, b.array), with NumPy's broadcasting error raised as torch's."""
+    try:
+        return fn(a.array, b.array)
+    except ValueError:
+        message = broadcast_error([a.array.shape, b.array.shape])
+        if message is None:
+            raise
+        raise RuntimeError(message) from None
 
 
 def logical_binary(op, a, b):
@@ -423,7 +434,7 @@ def logical_binary(op, a, b):
     if a.array.dtype.kind == 'f':
         raise NotImplementedError(f"\"bitwise_{op}_cpu\" not implemented for '{a.dtype.scalar_name}'")
     fn = {'and': xp.bitwise_and, 'or': xp.bitwise_or, 'xor': xp.bitwise_xor}[op]
-    return wrap(fn(a.array, b.array))
+    return wrap(_broadcasting(fn, a, b))
 
 
 def bitwise_not(x):
