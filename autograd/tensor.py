@@ -150,8 +150,10 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self.ndim == 0 and spec:
+        if self.ndim == 0:   # f"{loss}" prints the number, as torch does
             return format(self.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
         return repr(self)
 
     def __reduce_ex__(self, protocol):
@@ -310,7 +312,8 @@ class Tensor:
     def byte(self): return self.to(dtypes.uint8)
 
     def clone(self, memory_format=None): return _ops.shape.clone(self)
-    def contiguous(self, memory_format=None): return self
+    def contiguous(self, memory_format=None):
+        return self if self.array.flags.c_contiguous else _ops.shape.clone(self)
     def is_contiguous(self, memory_format=None): return builtins.bool(self.array.flags.c_contiguous)
 
     # ---- arithmetic operators ---------------------------------------------------------------
