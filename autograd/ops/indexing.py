@@ -1,6 +1,7 @@
 """Indexing: x[index] and x[index] = v, gather/scatter, index_select, masks, sort/topk/nonzero/unique."""
 import builtins
 import numbers
+import warnings
 
 import numpy as np
 
@@ -28,8 +29,21 @@ def _index_part(part, xp, dev):
     return part
 
 
+def _list_is_tuple(index):
+    """torch (and old NumPy) read x[[a, b]] as x[a, b] when the list holds sequences, tensors, slices, None or
+    Ellipsis and is shorter than 32; otherwise the list is one index tensor."""
+    if len(index) >= 32 or not builtins.any(isinstance(p, (list, tuple, Tensor, np.ndarray, slice)) or p is None
+                                            or p is Ellipsis for p in index):
+        return False
+    warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
+                  "pytorch 2.9; use x[tuple(seq)] instead of x[seq].", UserWarning, stacklevel=5)
+    return True
+
+
 def normalize_index(x, index):
     """The index as a tuple NumPy/CuPy understands, and whether it is basic (a view, no arrays)."""
+    if type(index) is list and _list_is_tuple(index):
+        index = tuple(index)
     parts = index if isinstance(index, tuple) else (index,)
     xp, dev = backend.array_module(x.array), backend.device_of(x.array)
     parts = tuple(_index_part(p, xp, dev) for p in parts)
