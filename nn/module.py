@@ -348,13 +348,15 @@ class Module:
             raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
                             f"argument '{next(iter(kwargs))}'")
         for a in args:
+            if isinstance(a, bool):   # to(device, dtype, non_blocking)
+                continue
             if isinstance(a, dtypes.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
             elif isinstance(a, (str, int, backend.device)):
                 device = a
-            elif not isinstance(a, bool):   # to(device, dtype, non_blocking)
+            else:
                 raise TypeError(f"to() received an invalid combination of arguments - got ({_typename(a)})")
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
