@@ -152,6 +152,39 @@ def test_seed_models_match_torch(build, input_shape):
                                    rtol=1e-4, atol=1e-4)
 
 
+@requires_conv
+def test_seed_residual_block_trains_like_torch():
+    """The ResNet seed's block in training mode: in-place ReLU after batch norm, out += residual."""
+    def block(m):
+        class ResidualBlock(m.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.left = m.nn.Sequential(m.nn.Conv2d(4, 4, 3, 1, 1, bias=False), m.nn.BatchNorm2d(4),
+                                            m.nn.ReLU(inplace=True), m.nn.Conv2d(4, 4, 3, 1, 1, bias=False),
+                                            m.nn.BatchNorm2d(4))
+
+            def forward(self, x):
+                out = self.left(x)
+                out += x
+                return m.nn.functional.relu(out)
+        return ResidualBlock()
+    theirs, ours = block(torch), block(autograd)
+    copy_weights(theirs, ours)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 4, 6, 6)).astype(np.float32)
+    g = rng.standard_normal((2, 4, 6, 6)).astype(np.float32)
+    t_x, o_x = torch.tensor(x, requires_grad=True), autograd.tensor(x, requires_grad=True)
+    t_y, o_y = theirs(t_x), ours(o_x)
+    np.testing.assert_allclose(host(o_y), host(t_y), rtol=1e-4, atol=1e-5)
+    t_y.backward(torch.tensor(g))
+    o_y.backward(autograd.tensor(g))
+    np.testing.assert_allclose(host(o_x.grad), host(t_x.grad), rtol=1e-4, atol=1e-5)
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(host(p.grad), host(q.grad), rtol=1e-4, atol=1e-4, err_msg=name)
+    for key, value in ours.state_dict().items():
+        np.testing.assert_allclose(host(value), host(theirs.state_dict()[key]), rtol=1e-5, atol=1e-6, err_msg=key)
+
+
 @pytest.mark.parametrize('build, input_shape', [(seed_small_net, (2,)), (seed_mlp, (1, 28, 28)),
                                                 pytest.param(seed_lenet, (3, 32, 32), marks=requires_conv)])
 def test_summary_matches_torchsummary(build, input_shape):
