@@ -21,38 +21,68 @@ def _finish(array, device, requires_grad):
     return t
 
 
-def _plain(data):
-    """Nested sequences with tensors replaced by their values."""
+_INT64, _BOOL = np.dtype(np.int64), np.dtype(np.bool_)
+
+
+def _infer_dtype(data):
+    """torch's inference over nested data: Python floats take the default dtype, ints int64, bools bool; NumPy
+    scalars and arrays and tensors inside keep their own dtype; all of it is promoted together."""
+    kind = type(data)
+    if kind is float:
+        return dtypes.default_float.numpy_dtype
+    if kind is int:
+        return _INT64
+    if kind is builtins.bool:
+        return _BOOL
+    if kind is complex:
+        return np.dtype(np.complex128 if dtypes.default_float is dtypes.float64 else np.complex64)
+    if kind is list or kind is tuple:
+        result = None
+        for item in data:
+            dt = _infer_dtype(item)
+            result = dt if result is None or result == dt else dtypes.promote_types(result, dt)
+        return dtypes.default_float.numpy_dtype if result is None else result
     if isinstance(data, Tensor):
-        return backend.to_host(data.array)
-    if isinstance(data, (list, tuple)):
-        return [_plain(d) for d in data]
-    return data
+        return data.array.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return dtypes.from_numpy(data.dtype).numpy_dtype
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
-def _infer_dtype(arr, data):
-    """torch's inference: Python floats -> default float, ints -> int64, bools -> bool."""
-    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        return dtypes.from_numpy(arr.dtype).numpy_dtype
-    kind = arr.dtype.kind
-    if kind == 'f':
-        return dtypes.default_float.numpy_dtype if not _has_float64(data) else np.dtype(np.float64)
-    if kind in 'iu':
-        return np.dtype(np.int64)
-    if kind == 'c':
-        return np.dtype(np.complex64)
-    if kind == 'b':
-        return np.dtype(np.bool_)
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+def _ragged_error(data, dim=0, sizes=None):
+    """torch's error for nested lists that do not form a box: the first length that differs from the first
+    element's at that depth."""
+    if sizes is None:
+        sizes, probe = [], data
+        while isinstance(probe, (list, tuple)):
+            sizes.append(len(probe))
+            probe = probe[0] if probe else None
+    if dim == len(sizes):
+        return TypeError(f"'{type(data).__name__}' object cannot be interpreted as an integer") \
+            if isinstance(data, (list, tuple)) else None
+    if not isinstance(data, (list, tuple)):
+        return TypeError("not a sequence")
+    if len(data) != sizes[dim]:
+        return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(data)})")
+    for item in data:
+        error = _ragged_error(item, dim + 1, sizes)
+        if error is not None:
+            return error
+    return None
 
 
-def _has_float64(data):
-    """Tensors of float64 inside a list keep float64; Python floats do not."""
-    if isinstance(data, Tensor):
-        return data.array.dtype == np.float64
-    if isinstance(data, (list, tuple)):
-        return builtins.any(_has_float64(d) for d in data)
-    return False
+def _check_range(arr, target):
+    """torch refuses Python values an integer dtype cannot hold (negative ints wrap into unsigned types)."""
+    info = np.iinfo(target)
+    low, high = arr.min(), arr.max()
+    if arr.dtype.kind == 'f':
+        bad = np.isnan(high) or np.isnan(low) or low < info.min or high > info.max
+    else:
+        bad = high > info.max or low < (info.min if info.min < 0 else -info.max)
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {dtypes.from_numpy(target).name} without overflow")
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -64,17 +94,20 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if device is None:
             return _finish(arr, None, requires_grad)
         return _finish(backend.to_host(arr), device, requires_grad)
+    inferred = _infer_dtype(data)
     try:
-        arr = np.array(_plain(data))
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists to make a tensor: {e}") from None
-    if arr.dtype == object:
-        raise TypeError(f"tensor(): could not convert {type(data).__name__} of mixed or ragged values to a tensor")
-    if arr.dtype.kind in 'US':
-        raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str'}'")
-    target = dtypes.to_numpy(dtype) if dtype is not None else _infer_dtype(arr, data)
+        arr = np.array(data)   # tensors inside convert through __array__
+    except ValueError as error:
+        raise (_ragged_error(data) or error) from None
+    if arr.dtype == object or arr.dtype == np.uint64 and inferred == _INT64:
+        raise _ragged_error(data) or ValueError("Overflow when unpacking long long")   # an int beyond int64
+    target = dtypes.to_numpy(dtype) if dtype is not None else inferred
+    from_python = not isinstance(data, (np.ndarray, np.generic))
+    if from_python and target.kind in 'iu' and arr.dtype.kind in 'iuf' and arr.size:
+        _check_range(arr, target)
     if arr.dtype != target:
-        arr = arr.astype(target)
+        with np.errstate(over='ignore'):   # 1e40 -> float32 is inf, silently, as in torch
+            arr = arr.astype(target)
     return _finish(arr, device, requires_grad)
 
 

@@ -65,8 +65,8 @@ def to_numpy(d):
     """NumPy dtype for a dtype object, a NumPy dtype or a Python type (float, int, bool)."""
     if isinstance(d, dtype):
         return d.numpy_dtype
-    if d is builtins.float:
-        return default_float.numpy_dtype
+    if d is builtins.float:   # torch maps Python's float to float64, whatever the default dtype
+        return np.dtype(np.float64)
     if d is builtins.int:
         return np.dtype(np.int64)
     if d is builtins.bool:
