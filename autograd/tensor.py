@@ -269,7 +269,7 @@ class Tensor:
     # ---- dtype and device -------------------------------------------------------------------
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         for a in args:
-            if isinstance(a, dtypes.dtype):
+            if isinstance(a, dtypes.dtype) or a in (builtins.float, builtins.int, builtins.bool):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
@@ -278,8 +278,8 @@ class Tensor:
         out = self
         if device is not None:
             out = _ops.shape.to_device(out, backend.device(device))
-        if dtype is not None and dtype.numpy_dtype != out.array.dtype:
-            out = _ops.arithmetic.cast(out, dtype.numpy_dtype)
+        if dtype is not None and dtypes.to_numpy(dtype) != out.array.dtype:
+            out = _ops.arithmetic.cast(out, dtypes.to_numpy(dtype))
         if copy and out is self:
             out = self.clone()
         return out
