@@ -593,7 +593,13 @@ class Tensor:
         return self._inplace(Tensor.scatter, dim, index, src, value)
     def scatter_add_(self, dim, index, src): return self._inplace(Tensor.scatter_add, dim, index, src)
     def copy_(self, src, non_blocking=False):
-        return self._inplace(lambda s, o: _ops.arithmetic.add(s * 0, o.to(s.device)).to(s.dtype), src)
+        """Overwrite with src (broadcast, cast, moved to this device); gradients flow to src only."""
+        if not isinstance(src, Tensor):
+            from .creation import tensor
+            src = tensor(src)
+        if grad_mode.state.enabled and (self.requires_grad or src.requires_grad):
+            return self._inplace(lambda s, o: o.to(s.device).to(s.dtype).expand(s.shape), src)
+        return self._write(lambda xp, arr: xp.copyto(arr, backend.to_device(src.array, self.device), casting='unsafe'))
 
     def zero_(self): return self.fill_(0)
 
