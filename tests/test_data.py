@@ -263,7 +263,9 @@ def test_shuffle_fast_path_equals_item_by_item_path(n, bs, drop_last, seed):
                             generator=autograd.Generator().manual_seed(seed))
     got = batches(fast)
     assert_same(got, batches(slow))
-    order = autograd.randperm(n, generator=autograd.Generator().manual_seed(seed)).tolist()
+    # torch's own loader over the same seed gives the order (its base-seed draw, then randperm)
+    order = [i for b in torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(n)), bs, shuffle=True,
+             generator=torch.Generator().manual_seed(seed)) for i in b[0].tolist()]
     keep = len(fast) * bs if drop_last else n
     y = ours.tensors[1].numpy()
     assert np.concatenate([b[1].numpy() for b in got]).tolist() == y[order[:keep]].tolist() if got else keep == 0

@@ -182,13 +182,20 @@ class RandomSampler(Sampler):
         return self.num_samples
 
     def _index_array(self):
+        """torch's exact sequence of draws, so a seeded shuffle visits samples in torch's order."""
         ag = _autograd()
         n, count = len(self.data_source), self.num_samples
+        generator = self.generator
+        if generator is None:   # torch seeds a private generator from the default one
+            generator = ag.Generator().manual_seed(int(ag.empty((), dtype=ag.int64).random_().item()))
         if self.replacement:
-            return _host(ag.randint(0, n, (count,), generator=self.generator))
-        # whole permutations, then the start of one more (torch's order of draws when count > n)
-        perms = [_host(ag.randperm(n, generator=self.generator)) for _ in range(-(-count // n))]
-        return perms[0][:count] if len(perms) == 1 else np.concatenate(perms)[:count]
+            chunks = [_host(ag.randint(0, n, (32,), generator=generator)) for _ in range(count // 32)]
+            chunks.append(_host(ag.randint(0, n, (count % 32,), generator=generator)))
+            return np.concatenate(chunks)
+        # whole permutations, then the start of one more, drawn even when empty (as torch does)
+        perms = [_host(ag.randperm(n, generator=generator)) for _ in range(count // n)]
+        perms.append(_host(ag.randperm(n, generator=generator))[:count % n])
+        return np.concatenate(perms)
 
 
 class SubsetRandomSampler(Sampler):
@@ -397,6 +404,10 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
+        # torch draws a base seed for workers from the loader's generator as each pass starts: so do we,
+        # to leave the random stream where torch leaves it
+        ag = _autograd()
+        ag.empty((), dtype=ag.int64).random_(generator=self.generator)
         if isinstance(self.dataset, IterableDataset):
             return self._iter_stream()
         if self.batch_sampler is None:
