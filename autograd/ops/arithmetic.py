@@ -16,7 +16,11 @@ def as_operand(x, like):
         return x
     xp = backend.array_module(like.array)
     if isinstance(x, (numbers.Number, np.generic)):
-        return wrap(xp.asarray(x, dtype=_number_dtype(x, like)))
+        dt = _number_dtype(x, like)
+        try:
+            return wrap(xp.asarray(x, dtype=dt))
+        except OverflowError:
+            return wrap(_wrapped_int(xp, x, dt))
     from ..creation import tensor
     return tensor(x, device=like.device)
 
@@ -39,7 +43,11 @@ def operands(a, b):
     """Both sides as Tensors of the dtype torch would compute in."""
     if isinstance(a, Tensor):
         if _takes_tensor_dtype(b, a):
-            return a, wrap(backend.array_module(a.array).asarray(b, dtype=a.array.dtype))
+            xp = backend.array_module(a.array)
+            try:
+                return a, wrap(xp.asarray(b, dtype=a.array.dtype))
+            except OverflowError:
+                return a, wrap(_wrapped_int(xp, b, a.array.dtype))
         if isinstance(b, Tensor):
             if a.array.dtype == b.array.dtype:
                 if type(a.array) is not type(b.array):
@@ -51,9 +59,19 @@ def operands(a, b):
         b = as_operand(b, a)
         return cast(a, b.array.dtype), b
     if _takes_tensor_dtype(a, b):
-        return wrap(backend.array_module(b.array).asarray(a, dtype=b.array.dtype)), b
+        xp = backend.array_module(b.array)
+        try:
+            return wrap(xp.asarray(a, dtype=b.array.dtype)), b
+        except OverflowError:
+            return wrap(_wrapped_int(xp, a, b.array.dtype)), b
     a = as_operand(a, b)
     return a, cast(b, a.array.dtype)
+
+
+def _wrapped_int(xp, number, dtype):
+    """A Python int outside an integer dtype's range wraps around (300 -> 44 in uint8), as torch does."""
+    with np.errstate(over='ignore'):
+        return xp.asarray(np.array(number).astype(dtype))
 
 
 def _takes_tensor_dtype(number, t):
