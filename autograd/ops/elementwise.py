@@ -196,10 +196,13 @@ class Erf(Function):
 
 
 class ZeroGrad(Function):
-    """Piecewise-constant ops (sign, floor, ceil, round, trunc): the gradient is zero everywhere."""
-    def forward(self, x, fn):
+    """Piecewise-constant ops (sign, floor, ceil, round, trunc): the gradient is zero everywhere.
+    torch_label names the node as torch does (FloorBackward0, RoundBackward1, ...)."""
+    def forward(self, x, fn, torch_label='ZeroGradBackward0'):
+        self.torch_label = torch_label
         return fn(x.array)
     def backward(self, grad): return grad * 0
+    def name(self): return self.torch_label
 
 
 def _unary(cls, x):
@@ -235,21 +238,23 @@ def square(x):
 
 def relu(x):
     if x.array.dtype.kind == 'b':
-        raise RuntimeError("\"clamp_min_cpu\" not implemented for 'Bool'")
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(x)
 
 
 def abs(x):
     if x.array.dtype.kind == 'b':
-        raise RuntimeError("\"abs_cpu\" not implemented for 'Bool'")
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return Abs.apply(x)
 
 
 def _piecewise(x, name):
     xp = _xp(x)
+    if x.array.dtype.kind == 'b' and name != 'sign':
+        raise NotImplementedError(f"\"{name}_vml_cpu\" not implemented for 'Bool'")
     if x.array.dtype.kind in 'iub':
-        return wrap(x.array.copy()) if name != 'sign' else wrap(xp.sign(x.array))
-    return ZeroGrad.apply(x, fn=getattr(xp, name))
+        return wrap(x.array.copy()) if name != 'sign' or x.array.dtype.kind == 'b' else wrap(xp.sign(x.array))
+    return ZeroGrad.apply(x, fn=getattr(xp, name), torch_label=name.capitalize() + 'Backward0')
 
 
 def sign(x): return _piecewise(x, 'sign')
@@ -261,4 +266,4 @@ def trunc(x): return _piecewise(x, 'trunc')
 def round(x, decimals=0):
     if decimals == 0:
         return _piecewise(x, 'round')
-    return ZeroGrad.apply(x, fn=lambda a: _xp(x).round(a, decimals))
+    return ZeroGrad.apply(x, fn=lambda a: _xp(x).round(a, decimals), torch_label='RoundBackward1')
