@@ -329,7 +329,7 @@ def div(a, b, rounding_mode=None):
         if rounding_mode not in ('floor', 'trunc'):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                f"'{rounding_mode}'")
-        return RoundedDiv.apply(*operands(a, b), mode=rounding_mode)
+        return RoundedDiv.apply(*_integer_division('div_' + rounding_mode, a, b), mode=rounding_mode)
     a, b = operands(a, b)
     if a.array.dtype.kind in 'iub':   # true division of integers gives the default float
         a, b = cast(a, dtypes.default_float.numpy_dtype), cast(b, dtypes.default_float.numpy_dtype)
@@ -374,15 +374,26 @@ def _integer_pow(xp, a, b):
 
 
 def floor_divide(a, b):
-    return FloorDivide.apply(*operands(a, b))
+    return FloorDivide.apply(*_integer_division('div_floor', a, b))
 
 
 def remainder(a, b):
-    return Remainder.apply(*operands(a, b))
+    return Remainder.apply(*_integer_division('remainder', a, b))
 
 
 def fmod(a, b):
-    return Fmod.apply(*operands(a, b))
+    return Fmod.apply(*_integer_division('fmod', a, b))
+
+
+def _integer_division(name, a, b):
+    """Operands of a rounding division; torch refuses bools and integer division by zero (NumPy gives 0)."""
+    a, b = operands(a, b)
+    kind = a.array.dtype.kind
+    if kind == 'b':
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    if kind in 'iu' and not b.array.all():
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
 
 
 def maximum(a, b):
