@@ -203,6 +203,8 @@ def amin(x, dim=(), keepdim=False):
 
 
 def argmax(x, dim=None, keepdim=False):
+    if x.array.dtype.kind == 'b':
+        raise RuntimeError("argmax(): does not support bool input")
     xp = backend.array_module(x.array)
     if dim is None:
         out = xp.argmax(x.array.reshape(-1))
@@ -211,6 +213,8 @@ def argmax(x, dim=None, keepdim=False):
 
 
 def argmin(x, dim=None, keepdim=False):
+    if x.array.dtype.kind == 'b':
+        raise RuntimeError("argmin(): does not support bool input")
     xp = backend.array_module(x.array)
     if dim is None:
         out = xp.argmin(x.array.reshape(-1))
