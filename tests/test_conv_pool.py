@@ -40,6 +40,18 @@ def compare(ours, theirs, arrays, device, dtype=np.float64, grad_of=None, seed=0
                                    err_msg=f"gradient of input {i}")
 
 
+class layout:
+    """Force the batch-first (False) or batch-last (True) column layout for the convolutions in a block."""
+    def __init__(self, batch_last):
+        self.limit = 10 ** 9 if batch_last else -1
+
+    def __enter__(self):
+        self.saved, C.BATCH_LAST_MAX_PIXELS = C.BATCH_LAST_MAX_PIXELS, self.limit
+
+    def __exit__(self, *exc):
+        C.BATCH_LAST_MAX_PIXELS = self.saved
+
+
 def randn(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
@@ -63,13 +75,14 @@ def conv2d_case(draw):
     return shapes, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
 
 
+@pytest.mark.parametrize('batch_last', [False, True])
 @pytest.mark.parametrize('dtype', DTYPES)
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(case=conv2d_case(), seed=st.integers(0, 2 ** 16))
-def test_conv2d_matches_torch(device, dtype, case, seed):
+def test_conv2d_matches_torch(device, dtype, batch_last, case, seed):
     shapes, opts = case
     arrays = [randn(*s, seed=seed + i) for i, s in enumerate(shapes)]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), layout(batch_last):
         warnings.simplefilter('ignore')   # torch warns about even kernels with padding='same'
         compare(lambda *t: C.conv2d(*t, **opts), lambda *t: TF.conv2d(*t, **opts), arrays, device, dtype,
                 seed=seed)
@@ -104,14 +117,16 @@ def conv_transpose_case(draw):
                         dilation=dilation)
 
 
+@pytest.mark.parametrize('batch_last', [False, True])
 @pytest.mark.parametrize('dtype', DTYPES)
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(case=conv_transpose_case(), seed=st.integers(0, 2 ** 16))
-def test_conv_transpose2d_matches_torch(device, dtype, case, seed):
+def test_conv_transpose2d_matches_torch(device, dtype, batch_last, case, seed):
     shapes, opts = case
     arrays = [randn(*s, seed=seed + i) for i, s in enumerate(shapes)]
-    compare(lambda *t: C.conv_transpose2d(*t, **opts), lambda *t: TF.conv_transpose2d(*t, **opts), arrays,
-            device, dtype, seed=seed)
+    with layout(batch_last):
+        compare(lambda *t: C.conv_transpose2d(*t, **opts), lambda *t: TF.conv_transpose2d(*t, **opts),
+                arrays, device, dtype, seed=seed)
 
 
 @settings(max_examples=25, deadline=None)
@@ -127,8 +142,9 @@ def test_unfold_and_fold_match_torch(device, kernel, dilation, padding, stride, 
             [randn(2, *blocks[1:], seed=seed)], device, seed=seed)
 
 
+@pytest.mark.parametrize('batch_last', [False, True])
 @pytest.mark.parametrize('transposed', [False, True])
-def test_conv_double_backward_matches_torch(device, transposed):
+def test_conv_double_backward_matches_torch(device, transposed, batch_last):
     """create_graph through conv: the input- and weight-gradients are themselves differentiable."""
     x, w, b = randn(2, 4, 6, 5), randn(4, 2, 3, 2, seed=1), randn(4 if not transposed else 4, seed=2)
     opts = dict(stride=2, padding=1, groups=2)
@@ -141,16 +157,20 @@ def test_conv_double_backward_matches_torch(device, transposed):
         return [t.grad.detach().cpu().numpy() for t in (xs, ws)]
 
     conv, tconv = (C.conv_transpose2d, TF.conv_transpose2d) if transposed else (C.conv2d, TF.conv2d)
-    ours = run(autograd, conv, lambda a, **k: autograd.tensor(a, device=device, **k))
+    with layout(batch_last):
+        ours = run(autograd, conv, lambda a, **k: autograd.tensor(a, device=device, **k))
     theirs = run(torch, tconv, torch.tensor)
     for a, e in zip(ours, theirs):
         np.testing.assert_allclose(a, e, rtol=1e-9, atol=1e-9)
 
 
-def test_conv_keeps_float32_and_frees_columns(device):
+@pytest.mark.parametrize('batch_last', [False, True])
+def test_conv_keeps_float32_and_frees_columns(device, batch_last):
     x = autograd.tensor(randn(2, 3, 8, 8).astype(np.float32), device=device, requires_grad=True)
     w = autograd.tensor(randn(4, 3, 3, 3).astype(np.float32), device=device, requires_grad=True)
-    y = C.conv2d(x, w, padding=1)
+    with layout(batch_last):
+        y = C.conv2d(x, w, padding=1)
+    assert y.grad_fn.geo.batch_last == batch_last
     assert y.dtype == autograd.float32 and y.is_contiguous()
     node = y.grad_fn
     y.sum().backward()

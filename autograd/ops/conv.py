@@ -5,7 +5,10 @@ A convolution Y = conv(X, W) is bilinear, so its two adjoints close the family u
   conv_transpose(Y, W)  -> X   W^T @ Y, then col2im (scatter-add the columns back onto the image)
   conv_weight(X, Y)     -> W   Y @ im2col(X)^T, summed over the batch
 Each one's backward is written with the other two, so gradients of any order work (create_graph).
-Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw), columns (N, groups, C/groups*kh*kw, OH*OW).
+Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). Columns come in one of two layouts:
+  batch first (N, groups, C/groups*kh*kw, OH*OW): a matrix product per image, no transposes;
+  batch last  (groups, C/groups*kh*kw, OH*OW*N): one large product, and the copies and the col2im adds
+    run along N, which is much faster when the output is small (OH*OW <= BATCH_LAST_MAX_PIXELS).
 """
 import math
 
@@ -13,58 +16,87 @@ from ..backend import array_module
 from ..function import Function
 from ..tensor import Tensor
 
+BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
+
 
 class ConvGeometry:
     """Everything about a convolution except its arrays. pads are ((top, bottom), (left, right))."""
-    __slots__ = ('stride', 'dilation', 'pads', 'groups', 'kernel', 'image_hw', 'out_hw')
+    __slots__ = ('stride', 'dilation', 'pads', 'groups', 'kernel', 'image_hw', 'out_hw', 'batch_last')
 
-    def __init__(self, stride, dilation, pads, groups, kernel, image_hw, out_hw):
+    def __init__(self, stride, dilation, pads, groups, kernel, image_hw, out_hw, batch_last=False):
         self.stride, self.dilation, self.pads, self.groups = stride, dilation, pads, groups
-        self.kernel, self.image_hw, self.out_hw = kernel, image_hw, out_hw
+        self.kernel, self.image_hw, self.out_hw, self.batch_last = kernel, image_hw, out_hw, batch_last
 
     def padded_hw(self):
         (t, b), (l, r) = self.pads
         return self.image_hw[0] + t + b, self.image_hw[1] + l + r
 
 
+def _window_strides(geo, s_h, s_w):
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    return (s_h * dh, s_w * dw, s_h * sh, s_w * sw)   # kernel row, kernel column, output row, output column
+
+
 def im2col(x, geo):
-    """x (N, C, H, W) -> columns (N, groups, C/groups*kh*kw, OH*OW), one copy of a strided view."""
+    """x (N, C, H, W) -> columns in geo's layout, one copy of a strided view (of a padded copy if padded)."""
     xp = array_module(x)
-    n, c = x.shape[:2]
+    n, c, h, w = x.shape
     (t, b), (l, r) = geo.pads
+    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
+    if geo.batch_last:
+        hp, wp = geo.padded_hw()
+        image = xp.zeros((c, hp, wp, n), dtype=x.dtype)
+        image[:, t:t + h, l:l + w, :] = x.transpose(1, 2, 3, 0)
+        s_c, s_h, s_w, s_n = image.strides
+        windows = xp.lib.stride_tricks.as_strided(
+            image, (c, kh, kw, oh, ow, n), (s_c, *_window_strides(geo, s_h, s_w), s_n))
+        return windows.reshape(geo.groups, c // geo.groups * kh * kw, oh * ow * n)
     if t or b or l or r:
         hp, wp = geo.padded_hw()
         padded = xp.zeros((n, c, hp, wp), dtype=x.dtype)
-        padded[:, :, t:t + x.shape[2], l:l + x.shape[3]] = x
+        padded[:, :, t:t + h, l:l + w] = x
         x = padded
-    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
-    (sh, sw), (dh, dw) = geo.stride, geo.dilation
     s_n, s_c, s_h, s_w = x.strides
     windows = xp.lib.stride_tricks.as_strided(
-        x, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw))
+        x, (n, c, kh, kw, oh, ow), (s_n, s_c, *_window_strides(geo, s_h, s_w)))
     return windows.reshape(n, geo.groups, c // geo.groups * kh * kw, oh * ow)
 
 
 def col2im(cols, geo, channels):
-    """Adjoint of im2col: columns (N, groups, C/groups*kh*kw, L) summed back into (N, C, H, W)."""
+    """Adjoint of im2col: columns in geo's layout summed back into an image (N, C, H, W)."""
     xp = array_module(cols)
-    n = cols.shape[0]
     (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
     (t, _), (l, _) = geo.pads
     hp, wp = geo.padded_hw()
-    cols = cols.reshape(n, channels, kh, kw, oh, ow)
-    image = xp.zeros((n, channels, hp, wp), dtype=cols.dtype)
+    if geo.batch_last:   # image (C, Hp, Wp, N): each add runs along contiguous rows of OW*N
+        n = cols.shape[-1] // (oh * ow)
+        cols = cols.reshape(channels, kh, kw, oh, ow, n)
+        image = xp.zeros((channels, hp, wp, n), dtype=cols.dtype)
+        spatial = (1, 2)
+    else:
+        n = cols.shape[0]
+        cols = cols.reshape(n, channels, kh, kw, oh, ow)
+        image = xp.zeros((n, channels, hp, wp), dtype=cols.dtype)
+        spatial = (2, 3)
     if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1:   # windows don't overlap: one strided write
-        s_n, s_c, s_h, s_w = image.strides
-        xp.lib.stride_tricks.as_strided(image, cols.shape, (
-            s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw))[...] = cols
+        strides = list(image.strides)
+        s_h, s_w = strides[spatial[0]], strides[spatial[1]]
+        shape, view_strides = ((channels, kh, kw, oh, ow, n), (strides[0], *_window_strides(geo, s_h, s_w),
+                                                               strides[3])) if geo.batch_last else             ((n, channels, kh, kw, oh, ow), (strides[0], strides[1], *_window_strides(geo, s_h, s_w)))
+        xp.lib.stride_tricks.as_strided(image, shape, view_strides)[...] = cols
     else:   # overlapping windows: one strided add per kernel position (not per pixel)
         for i in range(kh):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
             for j in range(kw):
-                image[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += \
-                    cols[:, :, i, j]
+                columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+                if geo.batch_last:
+                    image[:, rows, columns] += cols[:, i, j]
+                else:
+                    image[:, :, rows, columns] += cols[:, :, i, j]
     h, w = geo.image_hw
+    if geo.batch_last:
+        return xp.ascontiguousarray(image[:, t:t + h, l:l + w].transpose(3, 0, 1, 2))
     if hp == h and wp == w:
         return image
     return xp.ascontiguousarray(image[:, :, t:t + h, l:l + w])
@@ -74,25 +106,37 @@ def _grouped_weight(w, groups):
     return w.reshape(groups, w.shape[0] // groups, -1)   # (groups, O/groups, C/groups*kh*kw)
 
 
+def _batch_last(y, groups):
+    """(N, O, OH, OW) -> (groups, O/groups, OH*OW*N), a copy."""
+    return array_module(y).ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(groups, y.shape[1] // groups, -1)
+
+
 def conv_array(x, w, geo, cols=None):
+    xp = array_module(x)
     if cols is None:
         cols = im2col(x, geo)
-    y = array_module(x).matmul(_grouped_weight(w, geo.groups), cols)   # (N, groups, O/groups, L)
+    y = xp.matmul(_grouped_weight(w, geo.groups), cols)
+    if geo.batch_last:   # (groups, O/groups, OH*OW*N)
+        y = xp.ascontiguousarray(y.reshape(w.shape[0], *geo.out_hw, x.shape[0]).transpose(3, 0, 1, 2))
     return y.reshape(x.shape[0], w.shape[0], *geo.out_hw), cols
 
 
 def conv_transpose_array(y, w, geo):
     n, g = y.shape[0], geo.groups
     wg = _grouped_weight(w, g)
-    cols = array_module(y).matmul(wg.transpose(0, 2, 1), y.reshape(n, g, wg.shape[1], -1))
+    y = _batch_last(y, g) if geo.batch_last else y.reshape(n, g, wg.shape[1], -1)
+    cols = array_module(y).matmul(wg.transpose(0, 2, 1), y)
     return col2im(cols, geo, w.shape[1] * g)
 
 
 def conv_weight_array(x, y, geo, weight_shape, cols=None):
+    xp = array_module(y)
     if cols is None:
         cols = im2col(x, geo)
     n, g = y.shape[0], geo.groups
-    per_item = array_module(y).matmul(y.reshape(n, g, -1, cols.shape[3]), cols.transpose(0, 1, 3, 2))
+    if geo.batch_last:
+        return xp.matmul(_batch_last(y, g), cols.transpose(0, 2, 1)).reshape(weight_shape)
+    per_item = xp.matmul(y.reshape(n, g, -1, cols.shape[3]), cols.transpose(0, 1, 3, 2))
     return per_item.sum(0).reshape(weight_shape)
 
 
@@ -285,7 +329,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n_spatial, op)
         input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
         kernel, spatial, out = (1,) + kernel, (1,) + spatial, (1,) + out
-    geo = ConvGeometry(stride, dilation, pads, groups, kernel, spatial, out)
+    geo = ConvGeometry(stride, dilation, pads, groups, kernel, spatial, out,
+                       batch_last=out[0] * out[1] <= BATCH_LAST_MAX_PIXELS)
     args = (input, weight) if bias is None else (input, weight, bias)
     y = Convolution.apply(*args, geo=geo)
     if n_spatial == 1:
@@ -346,7 +391,8 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
         input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
         kernel, spatial, image = (1,) + kernel, (1,) + spatial, (1,) + image
-    geo = ConvGeometry(stride, dilation, pads, groups, kernel, image, spatial)
+    geo = ConvGeometry(stride, dilation, pads, groups, kernel, image, spatial,
+                       batch_last=spatial[0] * spatial[1] <= BATCH_LAST_MAX_PIXELS)
     args = (input, weight) if bias is None else (input, weight, bias)
     x = ConvTranspose.apply(*args, geo=geo)
     if n_spatial == 1:

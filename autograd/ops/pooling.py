@@ -87,12 +87,22 @@ def max_pool_indices(x, geo):
     xp = array_module(x)
     windows = _windows(x, geo, _lowest(x.dtype, xp))
     n, c, oh, ow, kh, kw = windows.shape
-    flat = windows.reshape(n, c, oh, ow, kh * kw)
-    k = flat.argmax(axis=4)
-    values = xp.take_along_axis(flat, k[..., None], axis=4)[..., 0]
-    (sh, sw), (dh, dw), ((t, _), (l, _)) = geo.stride, geo.dilation, geo.pads
+    # one pass per kernel position over output-sized strided views: far faster than copying the windows
+    # out for argmax; then the first position equal to the maximum (torch's tie rule)
+    values = windows[..., 0, 0].copy()
+    for k in range(1, kh * kw):
+        xp.maximum(values, windows[..., k // kw, k % kw], out=values)
+    k = xp.full(values.shape, kh * kw - 1, dtype=xp.int8 if kh * kw < 128 else xp.int32)
+    for i in range(kh * kw - 2, -1, -1):   # k = i where window[i] is the maximum (small-int arithmetic)
+        k -= (k - i) * (windows[..., i // kw, i % kw] == values).view(xp.int8).astype(k.dtype, copy=False)
+    if values.dtype.kind == 'f' and bool(xp.isnan(values).any()):   # NaN equals nothing: find it directly
+        k = windows.reshape(n, c, oh, ow, kh * kw).argmax(axis=4)
+    (sh, sw), (dh, dw), ((t, b), (l, r)) = geo.stride, geo.dilation, geo.pads
     height, width = x.shape[2:]
     h_start, w_start = xp.arange(oh).reshape(-1, 1) * sh - t, xp.arange(ow) * sw - l
+    if not (t or b or l or r):   # every window inside the input: index = window start + offset of k
+        offsets = (xp.arange(kh).reshape(-1, 1) * (dh * width) + xp.arange(kw) * dw).ravel()
+        return values, offsets[k] + (h_start * width + w_start), None
     h, w = h_start + (k // kw) * dh, w_start + (k % kw) * dw
     valid = None
     outside = (h < 0) | (h >= height) | (w < 0) | (w >= width)
