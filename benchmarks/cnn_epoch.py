@@ -2,7 +2,8 @@
 same initial weights: the seeds' three stride-2 3x3 convolutions + avg_pool2d(4), and a LeNet (two 5x5
 convolutions with 2x2 max pooling, fc128, fc10). Target: ratio autograd/torch <= 1.5.
 
-    python benchmarks/cnn_epoch.py [--limit 10000] [--models seed_cnn lenet] [--json benchmarks/results/cnn_epoch.json]
+    python benchmarks/cnn_epoch.py [--limit 10000] [--loader index] [--models seed_cnn lenet]
+                                   [--json benchmarks/results/cnn_epoch.json]
 """
 import common  # first: sets the thread count before NumPy loads
 
@@ -24,12 +25,11 @@ def main():
     results = []
     for name in args.models:
         ours, theirs = common.build_pair(name, args.device)
-        lr = LEARNING_RATES[name]
-        run_ours = common.epoch_runner(autograd, ours, images, labels, args.batch_size, lr, args.device)
-        run_theirs = (common.epoch_runner(torch, theirs, images, labels, args.batch_size, lr, args.device)
-                      if torch else None)
-        results.append(common.compare(f'{name} epoch, batch {args.batch_size} ({len(labels)} img)', run_ours,
-                                      run_theirs, args.repeats, target=1.5, profile=args.profile))
+        run = [common.epoch_runner(lib, model, images, labels, args.batch_size, LEARNING_RATES[name], args.device,
+                                   loader=args.loader) if model is not None else None
+               for lib, model in ((autograd, ours), (torch, theirs))]
+        results.append(common.compare(f'{name} epoch, batch {args.batch_size}, {args.loader}', *run, args.repeats,
+                                      target=1.5, profile=args.profile))
     common.finish('cnn_epoch', results, args)
 
 

@@ -59,6 +59,9 @@ def parser(description):
     p.add_argument('--repeats', type=int, default=5, help='timed runs of each library (medians are reported)')
     p.add_argument('--json', metavar='PATH', help='write the figures here')
     p.add_argument('--profile', action='store_true', help="print cProfile's top 10 functions of autograd's run")
+    p.add_argument('--loader', choices=['dataloader', 'index'], default='dataloader',
+                   help='batches from DataLoader(TensorDataset) as users write it, or by indexing with a '
+                        'permutation in both libraries (only the training step differs)')
     return p
 
 
@@ -126,20 +129,31 @@ def build_pair(model_name, device='cpu', seed=0):
     return ours.to(device), theirs
 
 
-def epoch_runner(lib, model, images, labels, batch_size, lr, device='cpu', seed=0):
-    """A function that trains `model` (a lib model) for one epoch as user code does: TensorDataset,
-    shuffling DataLoader, CrossEntropyLoss, SGD with momentum 0.9, zero_grad/backward/step."""
-    data = lib.utils.data.TensorDataset(lib.from_numpy(images).to(device), lib.from_numpy(labels).to(device))
-    loader = lib.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
-                                       generator=lib.Generator().manual_seed(seed))
+def epoch_runner(lib, model, images, labels, batch_size, lr, device='cpu', seed=0, loader='dataloader'):
+    """A function that trains `model` (a lib model) for one epoch as user code does: shuffled batches,
+    CrossEntropyLoss, SGD with momentum 0.9, zero_grad/backward/step. loader='dataloader' draws the
+    batches with lib's DataLoader over a TensorDataset (torch's fetches and stacks sample by sample,
+    autograd's cuts whole batches); loader='index' indexes the tensors with a random permutation in both
+    libraries, so that only the training step differs."""
+    x, y = lib.from_numpy(images).to(device), lib.from_numpy(labels).to(device)
+    generator = lib.Generator().manual_seed(seed)
+    if loader == 'dataloader':
+        batches = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(x, y), batch_size=batch_size,
+                                            shuffle=True, generator=generator)
+    else:
+        def batches():
+            order = lib.randperm(len(y), generator=generator).to(device)
+            for i in range(0, len(y), batch_size):
+                idx = order[i:i + batch_size]
+                yield x[idx], y[idx]
     optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     loss_fn = lib.nn.CrossEntropyLoss()
     sync = synchronizer(lib, device)
 
     def epoch():
         model.train()
-        for x, y in loader:
-            loss = loss_fn(model(x), y)
+        for inputs, targets in (batches if loader == 'dataloader' else batches()):
+            loss = loss_fn(model(inputs), targets)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

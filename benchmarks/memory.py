@@ -69,7 +69,8 @@ def main():
         for _ in range(args.repeats):
             for library in runs:
                 runs[library].append(measure(library, model_name, args))
-        for key, label, target in (('peak_mib', 'peak RSS in epoch', 1.5), ('epoch_growth_mib', 'growth in epoch', None),
+        for key, label, target in (('peak_mib', 'peak RSS in epoch', 1.5),
+                                   ('epoch_growth_mib', 'growth in epoch', None),
                                    ('setup_mib', 'RSS before epoch', None)):
             ours, theirs = (statistics.median(r[key] for r in runs[lib]) for lib in ('autograd', 'torch'))
             name = f'{model_name} epoch, {label}'

@@ -5,8 +5,8 @@
 
 Data come from --data, else $AUTOGRAD_DATA_DIR, else ~/.cache/autograd/data (a folder holding mnist/ and
 fashion-mnist/, or torchvision's MNIST/raw layout), downloaded there when missing. After every epoch the
-run folder (--out) gets checkpoint.pt (model, optimizer, epoch, history, RNG states; --resume continues
-from it), curves.png and summary.json (accuracy, seconds per epoch, peak resident memory).
+run folder (--out) gets checkpoint.pt (model, optimizer, LR schedule, epoch, history, RNG states;
+--resume continues from it exactly), curves.png and summary.json (accuracy, seconds per epoch, peak RSS).
 """
 import argparse
 import io
@@ -42,6 +42,7 @@ def parse_args(argv=None):
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--optimizer', choices=DEFAULT_LR, default='adam')
     p.add_argument('--lr', type=float, default=None, help='default: 0.05 for sgd (momentum 0.9), 1e-3 for adam')
+    p.add_argument('--gamma', type=float, default=0.7, help='learning rate factor per epoch (StepLR); 1 keeps it')
     p.add_argument('--device', default='cpu', help='cpu or cuda')
     p.add_argument('--data', default=None, help='default: $AUTOGRAD_DATA_DIR, else ~/.cache/autograd/data')
     p.add_argument('--seed', type=int, default=0)
@@ -102,9 +103,8 @@ def train_epoch(model, loader, optimizer, loss_fn, bar):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        n = len(labels)
-        total, seen = total + loss.item() * n, seen + n
-        bar.update(n)
+        total, seen = total + loss.item() * len(labels), seen + len(labels)
+        bar.update(len(labels))
         bar.set_postfix(loss=f'{total / seen:.4f}', refresh=False)
     return total / seen
 
@@ -156,10 +156,6 @@ def plot_curves(history, title):
     return buffer.getvalue()
 
 
-def peak_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
-
-
 def progress_bar(total, desc):
     """A tqdm bar counting images (so its rate is images/s); hidden when stderr is not a terminal."""
     return tqdm(total=total, desc=desc, unit='img', unit_scale=True, leave=False, disable=None)
@@ -179,6 +175,7 @@ def run(args):
     model = build(args.model, nn).to(args.device)
     optimizer = (optim.SGD(model.parameters(), lr=args.lr, momentum=0.9) if args.optimizer == 'sgd'
                  else optim.Adam(model.parameters(), lr=args.lr))
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=args.gamma)
     history = {'epoch': [], 'train_loss': [], 'test_loss': [], 'test_accuracy': [], 'seconds': []}
     start = 1
     if args.resume:
@@ -190,6 +187,7 @@ def run(args):
                        f"pass --model {state['model_name']}.")
         model.load_state_dict(state['model'])
         optimizer.load_state_dict(state['optimizer'])
+        scheduler.load_state_dict(state['scheduler'])
         generator.set_state(state['generator'])
         autograd.set_rng_state(state['rng'])
         history, start = state['history'], state['epoch'] + 1
@@ -200,7 +198,8 @@ def run(args):
                         generator=generator)
     loss_fn = nn.CrossEntropyLoss()
     print(f"{args.dataset}: {len(train_y)} training and {len(test_y)} test images; model {args.model} "
-          f"({sum(p.numel() for p in model.parameters()):,} parameters), {args.optimizer} lr={args.lr}, "
+          f"({sum(p.numel() for p in model.parameters()):,} parameters), {args.optimizer} lr={args.lr} "
+          f"(x{args.gamma} per epoch), "
           f"batch {args.batch_size}, device {args.device}")
     for epoch in range(start, args.epochs + 1):
         bar = progress_bar(len(train_y), f'epoch {epoch}/{args.epochs}')
@@ -208,24 +207,27 @@ def run(args):
         train_loss = train_epoch(model, loader, optimizer, loss_fn, bar)
         seconds = time.perf_counter() - began
         bar.close()
+        scheduler.step()
         test_loss, accuracy = evaluate(model, test_x, test_y)
         for key, value in zip(history, (epoch, train_loss, test_loss, accuracy, seconds)):
             history[key].append(value)
         print(f"epoch {epoch}/{args.epochs}: train loss {train_loss:.4f}, test loss {test_loss:.4f}, "
               f"test accuracy {100 * accuracy:.2f}% ({seconds:.1f} s, {len(train_y) / seconds:,.0f} img/s)")
-        autograd.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(), 'epoch': epoch,
+        autograd.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                       'scheduler': scheduler.state_dict(), 'epoch': epoch,
                        'history': history, 'model_name': args.model, 'generator': generator.get_state(),
                        'rng': autograd.get_rng_state()}, os.path.join(args.out, 'checkpoint.pt'))
     return write_outputs(args, history)
 
 
 def write_outputs(args, history):
-    png = plot_curves(history, f'{args.dataset} {args.model}, {args.optimizer} lr={args.lr}')
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
+    png = plot_curves(history, f'{args.dataset} {args.model}, {args.optimizer} lr={args.lr} x{args.gamma}/epoch')
     write_atomically(os.path.join(args.out, 'curves.png'), png)
     summary = {'dataset': args.dataset, 'model': args.model, 'epochs': len(history['epoch']),
                'final_test_accuracy': history['test_accuracy'][-1] if history['epoch'] else None,
                'final_test_loss': history['test_loss'][-1] if history['epoch'] else None,
-               'seconds_per_epoch': history['seconds'], 'peak_rss_mib': round(peak_rss_mib(), 1),
+               'seconds_per_epoch': history['seconds'], 'peak_rss_mib': round(peak_rss_mib, 1),
                'history': history, 'args': vars(args)}
     write_atomically(os.path.join(args.out, 'summary.json'), json.dumps(summary, indent=2).encode())
     print(f"wrote {os.path.join(args.out, 'checkpoint.pt')}, curves.png and summary.json; "
