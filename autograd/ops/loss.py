@@ -149,7 +149,6 @@ class CrossEntropy(Function):
       dloss/dx = softmax * A - B,  A = (1-eps) w_t + kept eps/C sum(w),  B = (1-eps) w_t onehot(t) + kept eps/C w
     With no smoothing this is the familiar (softmax - onehot) * w_t.
     """
-    torch_name = 'NllLossBackward0'   # what torch's cross_entropy output prints (log_softmax then nll_loss)
 
     def forward(self, x, target=None, weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0,
                 squeeze=False):
