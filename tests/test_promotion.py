@@ -15,13 +15,13 @@ VALUES = {'bool': [True, True], 'uint8': [3, 2], 'int32': [7, -2], 'int64': [5, 
 SCALARS = [True, 2, 1.5]
 
 
-def operand(m, kind):
-    """('tensor', dtype, ndim) -> a tensor of either library; a Python scalar stays as is."""
+def operand(m, kind, device='cpu'):
+    """('tensor', dtype, ndim) -> a tensor of either library (ours on device); a Python scalar stays as is."""
     if not isinstance(kind, tuple):
         return kind
     _, dtype, ndim = kind
     values = VALUES[dtype] if ndim else VALUES[dtype][0]
-    return m.tensor(values, dtype=getattr(m, dtype))
+    return m.tensor(values, dtype=getattr(m, dtype), **({} if m is torch else {'device': device}))
 
 
 TENSORS = [('tensor', d, n) for d in DTYPES for n in (1, 0)]
@@ -29,9 +29,9 @@ PAIRS = [(a, b) for a in TENSORS + SCALARS for b in TENSORS + SCALARS
          if isinstance(a, tuple) or isinstance(b, tuple)]
 
 
-def outcome(m, op, a, b):
+def outcome(m, op, a, b, device='cpu'):
     try:
-        return op(operand(m, a), operand(m, b))
+        return op(operand(m, a, device), operand(m, b, device))
     except Exception as e:
         return type(e).__name__
 
@@ -45,10 +45,10 @@ OPS = [operator.add, operator.sub, operator.mul, operator.truediv, operator.floo
 
 
 @pytest.mark.parametrize('op', OPS, ids=lambda op: op.__name__)
-def test_binary_result_dtypes_and_values_over_all_pairs(op):
+def test_binary_result_dtypes_and_values_over_all_pairs(op, device):
     mismatches = []
     for a, b in PAIRS:
-        theirs, ours = outcome(torch, op, a, b), outcome(autograd, op, a, b)
+        theirs, ours = outcome(torch, op, a, b), outcome(autograd, op, a, b, device)
         what = f"{describe(a)} {op.__name__} {describe(b)}"
         if isinstance(theirs, str) or isinstance(ours, str):
             if ours != theirs:
