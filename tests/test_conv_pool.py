@@ -142,6 +142,19 @@ def test_unfold_and_fold_match_torch(device, kernel, dilation, padding, stride, 
             [randn(2, *blocks[1:], seed=seed)], device, seed=seed)
 
 
+def test_unbatched_and_integer_convolutions_match_torch(device):
+    compare(lambda x, w, b: C.conv2d(x, w, b, padding=1), lambda x, w, b: TF.conv2d(x, w, b, padding=1),
+            [randn(3, 6, 5), randn(4, 3, 3, 3, seed=1), randn(4, seed=2)], device)
+    compare(lambda x, w: C.conv1d(x, w, stride=2), lambda x, w: TF.conv1d(x, w, stride=2),
+            [randn(3, 9), randn(4, 3, 3, seed=1)], device)
+    compare(lambda x, w: C.conv_transpose2d(x, w, stride=2), lambda x, w: TF.conv_transpose2d(x, w, stride=2),
+            [randn(3, 4, 5), randn(3, 2, 3, 3, seed=1)], device)
+    x, w = np.arange(2 * 3 * 5 * 5).reshape(2, 3, 5, 5), np.arange(4 * 3 * 2 * 2).reshape(4, 3, 2, 2) % 5
+    out = C.conv2d(autograd.tensor(x, device=device), autograd.tensor(w, device=device), stride=(1, 2))
+    assert out.dtype == autograd.int64
+    np.testing.assert_array_equal(out.cpu().numpy(), TF.conv2d(torch.tensor(x), torch.tensor(w), stride=(1, 2)))
+
+
 @pytest.mark.parametrize('batch_last', [False, True])
 @pytest.mark.parametrize('transposed', [False, True])
 def test_conv_double_backward_matches_torch(device, transposed, batch_last):
@@ -301,6 +314,19 @@ def test_max_pool_window_wholly_in_padding_gives_minus_inf_and_no_gradient(devic
     np.testing.assert_array_equal(y.detach().cpu().numpy(), expected.numpy())
     y.sum().backward()
     assert not x.grad.cpu().numpy().any()
+
+
+@pytest.mark.parametrize('kernel, stride, padding, output_size', [(2, None, 0, None), ((3, 2), (2, 1), (1, 0), None),
+                                                                  (2, 2, 0, (9, 8))])
+def test_max_unpool2d_matches_torch(device, kernel, stride, padding, output_size):
+    x = randn(2, 3, 9, 8)
+    _, idx = TF.max_pool2d(torch.tensor(x), kernel, stride, padding, return_indices=True)
+    pooled = TF.max_pool2d(torch.tensor(x), kernel, stride, padding).numpy()
+    compare(lambda t: P.max_unpool2d(t, autograd.tensor(idx.numpy(), device=device), kernel, stride, padding,
+                                     output_size),
+            lambda t: TF.max_unpool2d(t, idx, kernel, stride, padding, output_size), [pooled], device)
+    layer = nn.pooling.MaxUnpool2d(kernel, stride, padding)   # nn/__init__ does not export it yet
+    assert repr(layer) == repr(torch.nn.MaxUnpool2d(kernel, stride, padding))
 
 
 def test_unbatched_pooling_and_int_output_size(device):

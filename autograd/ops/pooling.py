@@ -346,3 +346,34 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if return_indices:
         return _unbatch(out, unbatched), _unbatch(wrap(indices), unbatched)
     return _unbatch(out, unbatched)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool2d: each value written at its flat h*W+w index in a zero image of
+    (H-1)*stride - 2*padding + kernel_size (or output_size); the gradient gathers from the same indices."""
+    kernel = _pair(kernel_size, 2, 'kernel_size', 'max_unpool2d')
+    stride = kernel if stride is None else _pair(stride, 2, 'stride', 'max_unpool2d')
+    padding = _pair(padding, 2, 'padding', 'max_unpool2d')
+    default = [(input.shape[-2 + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(2)]
+    if output_size is None:
+        size = default
+    else:
+        size = list(output_size)[-2:] if len(output_size) == 4 else list(output_size)
+        if len(size) != 2:
+            raise ValueError(f"output_size should be a sequence containing 2 or 4 elements, but it has a length "
+                             f"of '{len(output_size)}'")
+        for d in range(2):
+            if not default[d] - stride[d] < size[d] < default[d] + stride[d]:
+                raise ValueError(f'invalid output_size "{list(output_size)}" (dim {d} must be between '
+                                 f'{default[d] - stride[d]} and {default[d] + stride[d]})')
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+    batched, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+    index = indices.array if not unbatched else indices.array[None]
+    if index.size and (int(index.min()) < 0 or int(index.max()) >= size[0] * size[1]):
+        bad = int(index.max()) if int(index.max()) >= size[0] * size[1] else int(index.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {size[0]}x{size[1]})")
+    image_shape = (*batched.shape[:2], *size)
+    out = ScatterToIndices.apply(batched, indices=index, image_shape=image_shape, disjoint=True)
+    return _unbatch(out, unbatched)
