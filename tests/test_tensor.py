@@ -368,6 +368,22 @@ def test_view_of_non_viewable_strides_raises():
     check(lambda m: m.ones(2, 3).t().view(6))
 
 
+@pytest.mark.parametrize('fn', [
+    lambda m: m.ones(2, 3) @ m.ones(2, 3), lambda m: m.ones(2, 3).mm(m.ones(4, 2)),
+    lambda m: m.ones(2, 3, 4).bmm(m.ones(2, 3, 4)), lambda m: m.ones(()).matmul(m.ones(2)),
+    lambda m: m.cat([m.ones(2, 3), m.ones(2, 4)]), lambda m: m.cat([m.ones(2, 3), m.ones(2)]),
+    lambda m: m.stack([m.ones(2), m.ones(3)]), lambda m: m.ones(2, 3).view(4), lambda m: m.ones(2, 3).view(-1, 4),
+    lambda m: m.ones(2, 3).reshape(5), lambda m: m.ones(2, 3).expand(3, 3), lambda m: m.ones(2, 3).expand(3),
+    lambda m: m.ones(2, 3).sum(2), lambda m: m.ones(2, 3).permute(0, 0), lambda m: m.ones(2, 3).transpose(0, 2),
+    lambda m: m.ones(2, 3).unsqueeze(3), lambda m: m.zeros(3, 4)[3], lambda m: m.zeros(3, 4)[0, 4],
+    lambda m: m.zeros(3, 4)[m.tensor([0, 5])], lambda m: m.ones(2, 3) + m.ones(3, 2),
+    lambda m: m.ones(2).long().add_(1.5), lambda m: m.ones(2, 3).add_(m.ones(2, 1, 3)),
+], ids=range(22))
+def test_shape_error_messages_match_torch(fn):
+    (theirs, t_msg), (ours, o_msg) = error_of(fn, torch), error_of(fn, autograd)
+    assert (ours, o_msg) == (theirs, t_msg.replace('torch.', 'autograd.'))
+
+
 def test_matmul_error_names_the_shapes():
     cls, msg = error_of(lambda m: m.ones(2, 3) @ m.ones(2, 3), autograd)
     assert cls == 'RuntimeError' and '2x3' in msg
