@@ -4,6 +4,7 @@ forward(self, *tensors, **options) reads the inputs' arrays and returns the outp
 backward(self, grad) gets the output's gradient as a Tensor and returns one gradient (Tensor or None)
 per input, written with Tensor ops so that create_graph=True records a graph of the backward too.
 """
+import builtins
 import weakref
 
 from . import grad_mode
@@ -50,6 +51,11 @@ class Function(Node):
             if message is None:
                 raise
             raise RuntimeError(message) from None
+        except TypeError:   # CuPy refuses host arrays: a CPU scalar joins the device, any other mix is torch's error
+            moved = cpu_scalars_moved(inputs)
+            if moved is None:
+                raise
+            return cls.apply(*moved, **options)
         if grad_mode.state.enabled:
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
@@ -128,6 +134,23 @@ def broadcast_error(shapes):
                         f"non-singleton dimension {i}")
         result = tuple(y if x == 1 else x for x, y in zip(a, b))
     return None
+
+
+def cpu_scalars_moved(inputs):
+    """None when all inputs share a device. Else, as torch: CPU 0-d tensors may join an op on another device
+    (copied there, differentiably); any other mix raises torch's RuntimeError naming both devices."""
+    devices = []
+    for t in inputs:
+        if t.device not in devices:
+            devices.append(t.device)
+    if len(devices) < 2:
+        return None
+    targets = [d for d in devices if d.type != 'cpu']
+    if len(targets) == 1 and builtins.all(t.ndim == 0 for t in inputs if t.device.type == 'cpu'):
+        from .ops.shape import to_device
+        return [to_device(t, targets[0]) for t in inputs]
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                       f"{devices[0]} and {devices[1]}!")
 
 
 class AccumulateGrad(Node):
