@@ -43,6 +43,11 @@ def _divide(total, count):
 
 def _class_targets(input, target, weight, op):
     """Checks shapes and dtypes; returns input as (N, C, *) arrays, target (N, *), whether input was 1-d."""
+    for other in (target, weight):   # these travel as arrays, so Function.apply cannot see their device
+        if other is not None and other.device != input.device:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                               f"{input.device} and {other.device}! ({op}: move the target and weight to the "
+                               f"input's device with .to({str(input.device)!r}))")
     if input.ndim == 1:
         if target.ndim == 1 and target.shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
