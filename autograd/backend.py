@@ -1,4 +1,6 @@
 """The one place that names NumPy and CuPy: which array module holds an array, and moving arrays between devices."""
+import contextlib
+
 import numpy
 
 try:  # CuPy is optional; without it (or without a GPU) everything runs on NumPy.
@@ -68,6 +70,14 @@ def module_for(dev):
         return numpy
     require_cuda()
     return cupy
+
+
+def device_guard(dev):
+    """`with device_guard(dev):` makes CuPy allocate on dev's GPU (cuda:1 means GPU 1, not the current one)."""
+    if dev is None or dev.type == 'cpu':
+        return contextlib.nullcontext()
+    require_cuda()
+    return cupy.cuda.Device(dev.index or 0)
 
 
 def require_cuda():

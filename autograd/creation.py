@@ -137,8 +137,13 @@ asarray = as_tensor
 def _factory(fill, size, dtype, device, requires_grad, default=None):
     shape = _shape_arg(size)
     np_dtype = dtypes.to_numpy(dtype) if dtype is not None else (default or dtypes.default_float.numpy_dtype)
-    xp = backend.module_for(_device(device))
-    t = wrap(fill(xp, shape, np_dtype))
+    dev = _device(device)
+    xp = backend.module_for(dev)
+    if xp is np:
+        t = wrap(fill(xp, shape, np_dtype))
+    else:
+        with backend.device_guard(dev):
+            t = wrap(fill(xp, shape, np_dtype))
     if requires_grad:
         t.requires_grad_(True)
     return t
