@@ -27,9 +27,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
                            "so it cannot be clipped. To disable this error and scale the gradients by the "
                            "non-finite norm anyway, set `error_if_nonfinite=False`")
-    clip_coef = min(max_norm / (float(total) + 1e-6), 1.0)
+    # the factor stays an array in the gradients' dtype, as torch's clip_coef_clamped: no GPU->host wait
+    clip_coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
     for g in grads:
-        g.array *= g.array.dtype.type(clip_coef)
+        g.array *= clip_coef.astype(g.array.dtype, copy=False)
         g._version[0] += 1
     return wrap(xp.asarray(total, dtype=grads[0].array.dtype))
 
