@@ -7,12 +7,17 @@ try:  # CuPy is optional; without it (or without a GPU) everything runs on NumPy
     import cupy
     try:
         _gpu_count = cupy.cuda.runtime.getDeviceCount()
-        _cupy_problem = None if _gpu_count > 0 else "CuPy found no CUDA device"
+        _cupy_problem = None if _gpu_count > 0 else (
+            "CuPy found no CUDA device. Check that `nvidia-smi` lists a GPU and that CUDA_VISIBLE_DEVICES does not "
+            "hide it")
     except Exception as exc:  # driver missing, no device, ...
-        _gpu_count, _cupy_problem = 0, f"CuPy could not reach a CUDA device ({exc})"
+        _gpu_count, _cupy_problem = 0, (
+            f"CuPy could not reach a CUDA device ({exc}). Check the NVIDIA driver (`nvidia-smi`) and that the CuPy "
+            "wheel matches its CUDA version (cupy-cuda12x for CUDA 12, cupy-cuda13x for CUDA 13)")
 except ImportError:
     cupy, _gpu_count = None, 0
-    _cupy_problem = "CuPy is not installed (pip install 'ndgrad[cuda]')"
+    _cupy_problem = ("CuPy is not installed. On a machine with an NVIDIA GPU, pip install 'ndgrad[cuda]' (CuPy for "
+                     "CUDA 12; use cupy-cuda13x for CUDA 13)")
 
 
 class device:
@@ -82,8 +87,8 @@ def device_guard(dev):
 
 def require_cuda():
     if _cupy_problem is not None:
-        raise RuntimeError(f"Torch-style device 'cuda' is unavailable: {_cupy_problem}. "
-                           "Use device='cpu', or install CuPy on a machine with an NVIDIA GPU.")
+        raise RuntimeError(f"device 'cuda' was requested but CUDA is not available: {_cupy_problem}; "
+                           "or run on the CPU with device='cpu'.")
 
 
 def cuda_available():
