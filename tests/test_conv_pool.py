@@ -155,6 +155,43 @@ def test_unbatched_and_integer_convolutions_match_torch(device):
     np.testing.assert_array_equal(out.cpu().numpy(), TF.conv2d(torch.tensor(x), torch.tensor(w), stride=(1, 2)))
 
 
+def test_conv1d_double_backward_and_conv_transpose1d_match_torch(device):
+    x, w = randn(2, 4, 9), randn(6, 2, 3, seed=1)
+
+    def run(lib, F, tensor):
+        xs, ws = tensor(x, requires_grad=True), tensor(w, requires_grad=True)
+        y = F.conv1d(xs, ws, stride=2, padding=1, groups=2)
+        y = F.conv_transpose1d(y, ws, stride=2, groups=2, output_padding=1)
+        gx, gw = lib.autograd.grad((y * y).sum(), (xs, ws), create_graph=True)
+        ((gx * gx).sum() + (gw * gw).sum()).backward()
+        return [y.detach().cpu().numpy()] + [t.grad.detach().cpu().numpy() for t in (xs, ws)]
+
+    ours = run(autograd, C, lambda a, **k: autograd.tensor(a, device=device, **k))
+    for a, e in zip(ours, run(torch, TF, torch.tensor)):
+        np.testing.assert_allclose(a, e, rtol=1e-9, atol=1e-9)
+
+
+GRAD_FN_CASES = [
+    lambda m, F, x: F.conv2d(x, m.ones(3, 2, 3, 3, dtype=m.float64)),
+    lambda m, F, x: F.conv1d(x[0], m.ones(3, 6, 3, dtype=m.float64)),
+    lambda m, F, x: F.conv_transpose2d(x, m.ones(2, 3, 3, 3, dtype=m.float64)), lambda m, F, x: F.max_pool2d(x, 2),
+    lambda m, F, x: F.max_pool2d(x, 2, return_indices=True)[0], lambda m, F, x: F.avg_pool2d(x, 2),
+    lambda m, F, x: F.adaptive_avg_pool2d(x, 3), lambda m, F, x: F.adaptive_max_pool2d(x, 4),
+    lambda m, F, x: F.adaptive_max_pool2d(x, 3), lambda m, F, x: F.unfold(x, 2),
+    lambda m, F, x: F.fold(F.unfold(x, 2), (6, 6), 2),
+]
+
+
+@pytest.mark.parametrize('case', range(len(GRAD_FN_CASES)))
+def test_grad_fn_names_match_torch(case):
+    """What print(tensor) shows as grad_fn=<...>."""
+    x = randn(1, 2, 6, 6)
+    ours = GRAD_FN_CASES[case](autograd, C if case < 3 or case in (9, 10) else P,
+                               autograd.tensor(x, requires_grad=True))
+    theirs = GRAD_FN_CASES[case](torch, TF, torch.tensor(x, requires_grad=True))
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+
+
 @pytest.mark.parametrize('batch_last', [False, True])
 @pytest.mark.parametrize('transposed', [False, True])
 def test_conv_double_backward_matches_torch(device, transposed, batch_last):

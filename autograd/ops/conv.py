@@ -21,11 +21,18 @@ BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (
 
 class ConvGeometry:
     """Everything about a convolution except its arrays. pads are ((top, bottom), (left, right))."""
-    __slots__ = ('stride', 'dilation', 'pads', 'groups', 'kernel', 'image_hw', 'out_hw', 'batch_last')
+    __slots__ = ('stride', 'dilation', 'pads', 'groups', 'kernel', 'image_hw', 'out_hw', 'batch_last', 'one_d')
 
-    def __init__(self, stride, dilation, pads, groups, kernel, image_hw, out_hw, batch_last=False):
+    def __init__(self, stride, dilation, pads, groups, kernel, image_hw, out_hw, batch_last=False, one_d=False):
         self.stride, self.dilation, self.pads, self.groups = stride, dilation, pads, groups
         self.kernel, self.image_hw, self.out_hw, self.batch_last = kernel, image_hw, out_hw, batch_last
+        self.one_d = one_d   # arrays are (N, C, L): a 2-d convolution over height 1
+
+    def as_2d(self, a):
+        return a.reshape(a.shape[:2] + (1,) + a.shape[2:]) if self.one_d else a
+
+    def as_given(self, a):
+        return a.reshape(a.shape[:2] + a.shape[3:]) if self.one_d else a
 
     def padded_hw(self):
         (t, b), (l, r) = self.pads
@@ -140,24 +147,31 @@ def conv_weight_array(x, y, geo, weight_shape, cols=None):
     return per_item.sum(0).reshape(weight_shape)
 
 
+def _add_bias(out, b):
+    if b is not None:
+        out += b.array.reshape((1, -1) + (1,) * (out.ndim - 2))
+    return out
+
+
+def _bias_grad(grad, need):
+    return grad.sum(tuple(d for d in range(grad.ndim) if d != 1)) if len(need) > 2 and need[2] else None
+
+
 class Convolution(Function):
     """conv(X, W) [+ b]. Saves X, W and the columns of X (reused for the weight gradient)."""
 
     def forward(self, x, w, b=None, geo=None):
         self.save_for_backward(x, w)
         self.geo = geo
-        y, self.cols = conv_array(x.array, w.array, geo)
-        if b is not None:
-            y += b.array.reshape(1, -1, 1, 1)
-        return y
+        y, self.cols = conv_array(geo.as_2d(x.array), geo.as_2d(w.array), geo)
+        return _add_bias(geo.as_given(y), b)
 
     def backward(self, grad):
         x, w = self.saved_tensors
         need = self.needs_input_grad
         gx = ConvTranspose.apply(grad, w, geo=self.geo) if need[0] else None
         gw = ConvWeight.apply(x, grad, geo=self.geo, cols=self.cols) if need[1] else None
-        gb = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
-        return gx, gw, gb
+        return gx, gw, _bias_grad(grad, need)
 
     def release(self):
         super().release()
@@ -170,18 +184,18 @@ class ConvTranspose(Function):
     def forward(self, y, w, b=None, geo=None):
         self.save_for_backward(y, w)
         self.geo = geo
-        x = conv_transpose_array(y.array, w.array, geo)
-        if b is not None:
-            x += b.array.reshape(1, -1, 1, 1)
-        return x
+        x = conv_transpose_array(geo.as_2d(y.array), geo.as_2d(w.array), geo)
+        return _add_bias(geo.as_given(x), b)
 
     def backward(self, grad):
         y, w = self.saved_tensors
         need = self.needs_input_grad
         gy = Convolution.apply(grad, w, geo=self.geo) if need[0] else None
         gw = ConvWeight.apply(grad, y, geo=self.geo) if need[1] else None
-        gb = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
-        return gy, gw, gb
+        return gy, gw, _bias_grad(grad, need)
+
+    def name(self):
+        return 'ConvolutionBackward0'   # torch's node for transposed convolutions too
 
 
 class ConvWeight(Function):
@@ -190,8 +204,8 @@ class ConvWeight(Function):
     def forward(self, x, y, geo=None, cols=None):
         self.save_for_backward(x, y)
         self.geo = geo
-        c_per_group = x.shape[1] // geo.groups
-        return conv_weight_array(x.array, y.array, geo, (y.shape[1], c_per_group, *geo.kernel), cols)
+        shape = (y.shape[1], x.shape[1] // geo.groups, *geo.kernel)
+        return geo.as_given(conv_weight_array(geo.as_2d(x.array), geo.as_2d(y.array), geo, shape, cols))
 
     def backward(self, grad):
         x, y = self.saved_tensors
@@ -201,7 +215,7 @@ class ConvWeight(Function):
         return gx, gy
 
 
-class Unfold(Function):
+class Im2Col(Function):
     """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L). Backward is fold."""
 
     def forward(self, x, geo=None):
@@ -210,10 +224,10 @@ class Unfold(Function):
         return cols.reshape(x.shape[0], -1, cols.shape[3])
 
     def backward(self, grad):
-        return Fold.apply(grad, geo=self.geo, channels=self.channels)
+        return Col2Im.apply(grad, geo=self.geo, channels=self.channels)
 
 
-class Fold(Function):
+class Col2Im(Function):
     """F.fold: (N, C*kh*kw, L) -> (N, C, H, W), summing overlaps. Backward is unfold."""
 
     def forward(self, cols, geo=None, channels=None):
@@ -221,7 +235,7 @@ class Fold(Function):
         return col2im(cols.array, geo, channels)
 
     def backward(self, grad):
-        return Unfold.apply(grad, geo=self.geo)
+        return Im2Col.apply(grad, geo=self.geo)
 
 
 # ---- argument checking and the functional API ------------------------------------------------------
@@ -326,15 +340,12 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n_spatial, op)
                            f"input size")
     out = tuple(_out_size(*a) for a in zip(spatial, pads, kernel, stride, dilation))
     if n_spatial == 1:   # a 1-d convolution is a 2-d one over height 1
-        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
         kernel, spatial, out = (1,) + kernel, (1,) + spatial, (1,) + out
     geo = ConvGeometry(stride, dilation, pads, groups, kernel, spatial, out,
-                       batch_last=out[0] * out[1] <= BATCH_LAST_MAX_PIXELS)
+                       batch_last=out[0] * out[1] <= BATCH_LAST_MAX_PIXELS, one_d=n_spatial == 1)
     args = (input, weight) if bias is None else (input, weight, bias)
     y = Convolution.apply(*args, geo=geo)
-    if n_spatial == 1:
-        y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
 
 
@@ -388,15 +399,12 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
                            f"size per channel: ({' x '.join(map(str, image))}). Output size is too small")
     pads = tuple((p, p) for p in padding)
     if n_spatial == 1:
-        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
         kernel, spatial, image = (1,) + kernel, (1,) + spatial, (1,) + image
     geo = ConvGeometry(stride, dilation, pads, groups, kernel, image, spatial,
-                       batch_last=spatial[0] * spatial[1] <= BATCH_LAST_MAX_PIXELS)
+                       batch_last=spatial[0] * spatial[1] <= BATCH_LAST_MAX_PIXELS, one_d=n_spatial == 1)
     args = (input, weight) if bias is None else (input, weight, bias)
     x = ConvTranspose.apply(*args, geo=geo)
-    if n_spatial == 1:
-        x = x.squeeze(2)
     return x.squeeze(0) if unbatched else x
 
 
@@ -438,7 +446,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"padding={padding}, calculated shape of the array of sliding blocks as {out}, but its "
                            f"components must be at least one.")
     geo = ConvGeometry(stride, dilation, pads, 1, kernel, spatial, out)
-    cols = Unfold.apply(input, geo=geo)
+    cols = Im2Col.apply(input, geo=geo)
     return cols.squeeze(0) if unbatched else cols
 
 
@@ -464,5 +472,5 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"calculated number of sliding blocks {out[0]} * {out[1]} = {out[0] * out[1]}, but got "
                            f"input.size(2)={input.shape[2]}.")
     geo = ConvGeometry(stride, dilation, pads, 1, kernel, output_size, out)
-    image = Fold.apply(input, geo=geo, channels=input.shape[1] // per_block)
+    image = Col2Im.apply(input, geo=geo, channels=input.shape[1] // per_block)
     return image.squeeze(0) if unbatched else image

@@ -83,6 +83,13 @@ def _check_class_weights(weight, input, classes, op):
                            f"weight must have the input's dtype")
 
 
+def _constant(weight, name, function):
+    """torch treats these weights as constants and refuses ones that require grad while recording."""
+    if weight is not None and weight.requires_grad and grad_mode.state.enabled:
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to argument '{name}'. "
+                           f"This input cannot have requires_grad True.")
+
+
 def _type_name(t):
     return {'int64': 'Long', 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool',
             'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}.get(t.dtype.name, t.dtype.name)
@@ -197,6 +204,9 @@ class CrossEntropy(Function):
             g = _times_grad(self.probs * scale_p - offset, grad, self.reduction, self.denominator, w_t.shape)
         return g.reshape(x.shape) if x.ndim == 1 else g
 
+    def name(self):
+        return 'NllLossBackward0'   # torch's cross_entropy ends in nll_loss; printed grad_fn matches
+
     def release(self):
         super().release()
         self.probs = None
@@ -205,6 +215,7 @@ class CrossEntropy(Function):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
     """input: log-probabilities (N, C, *) or (C,); target: class indices (N, *) or ()."""
     reduction = _reduction(size_average, reduce, reduction)
+    _constant(weight, 'weight', 'nll_loss_forward')
     _, t, squeeze = _class_targets(input, target, weight, 'nll_loss')
     return NllLoss.apply(input, target=t, weight=None if weight is None else weight.array,
                          ignore_index=ignore_index, reduction=reduction, squeeze=squeeze)
@@ -218,6 +229,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape and target.is_floating_point():
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
+    _constant(weight, 'weight', 'nll_loss_forward')
     _, t, squeeze = _class_targets(input, target, weight, 'cross_entropy')
     return CrossEntropy.apply(input, target=t, weight=None if weight is None else weight.array,
                               ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing,
@@ -242,7 +254,64 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
     return _reduce(losses, reduction)
 
 
-# ---- regression losses: compositions of Tensor ops ---------------------------------------------------
+# ---- elementwise losses: one named Function each (the grad_fn torch prints), reduction included ----------
+
+class ElementwiseLoss(Function):
+    """Base of the pointwise losses: forward reduces the pointwise values; backward spreads the upstream
+    gradient back over every point (divided by the count for 'mean') and scales it by the derivative."""
+
+    def reduced(self, losses, reduction):
+        self.reduction, self.count, self.shape = reduction, losses.size, losses.shape
+        if reduction == 'none':
+            return losses
+        xp = array_module(losses)
+        return xp.asarray(losses.sum() if reduction == 'sum' else losses.mean())
+
+    def spread(self, grad):
+        if self.reduction == 'none':
+            return grad
+        return (grad / self.count if self.reduction == 'mean' else grad).expand(self.shape)
+
+
+class MseLoss(ElementwiseLoss):
+    """(input - target)^2 on the broadcast difference d; d/dd = 2 d."""
+
+    def forward(self, d, reduction='mean'):
+        self.save_for_backward(d)
+        return self.reduced(d.array * d.array, reduction)
+
+    def backward(self, grad):
+        d, = self.saved_tensors
+        return self.spread(grad) * (d * 2)
+
+
+class SmoothL1Loss(ElementwiseLoss):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta; d/dd = clamp(d / beta, -1, 1)."""
+
+    def forward(self, d, reduction='mean', beta=1.0):
+        self.save_for_backward(d)
+        self.beta = beta
+        a = array_module(d.array).abs(d.array)
+        return self.reduced(array_module(a).where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta), reduction)
+
+    def backward(self, grad):
+        d, = self.saved_tensors
+        return self.spread(grad) * (d / self.beta).clamp(-1, 1)
+
+
+class HuberLoss(ElementwiseLoss):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d/dd = clamp(d, -delta, delta)."""
+
+    def forward(self, d, reduction='mean', delta=1.0):
+        self.save_for_backward(d)
+        self.delta = delta
+        a = array_module(d.array).abs(d.array)
+        return self.reduced(array_module(a).where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta)), reduction)
+
+    def backward(self, grad):
+        d, = self.saved_tensors
+        return self.spread(grad) * d.clamp(-self.delta, self.delta)
+
 
 def _warn_if_broadcast(input, target):
     if target.shape != input.shape:
@@ -252,9 +321,8 @@ def _warn_if_broadcast(input, target):
 
 
 def _weighted(losses, weight, input, reduction, weighted_mean=True):
-    """torch's optional elementwise weight: mean divides by the weights' sum (mse/l1) or the count (huber)."""
-    if weight is None:
-        return _reduce(losses, reduction)
+    """torch's optional elementwise weight (composite ops, as in torch): mean divides by the weights' sum
+    (mse/l1) or by the count (huber)."""
     if weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
     losses = losses * weight
@@ -266,14 +334,17 @@ def _weighted(losses, weight, input, reduction, weighted_mean=True):
 def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     _warn_if_broadcast(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    diff = input - target
-    return _weighted(diff * diff, weight, input, reduction)
+    if weight is not None:
+        return _weighted(MseLoss.apply(input - target, reduction='none'), weight, input, reduction)
+    return MseLoss.apply(input - target, reduction=reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     _warn_if_broadcast(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    return _weighted((input - target).abs(), weight, input, reduction)
+    if weight is not None:
+        return _weighted((input - target).abs(), weight, input, reduction)
+    return _reduce((input - target).abs(), reduction)   # composite in torch too (grad_fn Mean/Sum/Abs)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
@@ -282,11 +353,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    distance = (input - target).abs()
     if beta == 0:
-        return _reduce(distance, reduction)
-    losses = (distance * distance * (0.5 / beta)).where(distance < beta, distance - 0.5 * beta)
-    return _reduce(losses, reduction)
+        return l1_loss(input, target, reduction=reduction)
+    return SmoothL1Loss.apply(input - target, reduction=reduction, beta=beta)
 
 
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
@@ -295,9 +364,10 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    distance = (input - target).abs()
-    losses = (distance * distance * 0.5).where(distance < delta, (distance - 0.5 * delta) * delta)
-    return _weighted(losses, weight, input, reduction, weighted_mean=False)
+    if weight is not None:
+        return _weighted(HuberLoss.apply(input - target, reduction='none', delta=delta), weight, input,
+                         reduction, weighted_mean=False)
+    return HuberLoss.apply(input - target, reduction=reduction, delta=delta)
 
 
 # ---- binary cross-entropy --------------------------------------------------------------------------------
@@ -305,26 +375,28 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
 _BCE_EPSILON = float(numpy.float32(1e-12))   # torch's EPSILON is a float even for float64 inputs
 
 
-class BinaryCrossEntropy(Function):
-    """Elementwise -(t log x + (1-t) log(1-x)), each log clamped at -100 as torch. Saves x, t.
-    Gradients are torch's formulas: (x - t) / max(x (1 - x), 1e-12) for x and -logit(x) for t."""
+class BinaryCrossEntropy(ElementwiseLoss):
+    """weight * -(t log x + (1-t) log(1-x)), each log clamped at -100 as torch. Saves x, t.
+    Gradients are torch's formulas: w (x - t) / max(x (1 - x), 1e-12) for x and -w logit(x) for t."""
 
-    def forward(self, x, t):
+    def forward(self, x, t, weight=None, reduction='mean'):
         self.save_for_backward(x, t)
+        self.weight = weight
         xp = array_module(x.array)
         a = x.array
         with numpy.errstate(divide='ignore'):
             log_x = xp.maximum(xp.log(a), -100)
             log_1mx = xp.maximum(xp.log1p(-a), -100)
-        return -(t.array * (log_x - log_1mx) + log_1mx)
+        losses = -(t.array * (log_x - log_1mx) + log_1mx)
+        return self.reduced(losses if weight is None else losses * weight, reduction)
 
     def backward(self, grad):
         x, t = self.saved_tensors
-        gx = gt = None
-        if self.needs_input_grad[0]:
-            gx = grad * (x - t) / ((1 - x) * x).clamp(min=_BCE_EPSILON)
-        if self.needs_input_grad[1]:
-            gt = grad * ((-x).log1p() - x.log())
+        g = self.spread(grad)
+        if self.weight is not None:
+            g = g * wrap(self.weight)
+        gx = g * (x - t) / ((1 - x) * x).clamp(min=_BCE_EPSILON) if self.needs_input_grad[0] else None
+        gt = g * ((-x).log1p() - x.log()) if self.needs_input_grad[1] else None
         return gx, gt
 
 
@@ -337,62 +409,60 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     a = input.array
     if bool(((a < 0) | (a > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    losses = BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        _check_broadcasts(weight, input, 'weight', 'binary_cross_entropy')
-        losses = losses * weight
-    return _reduce(losses, reduction)
+    _constant(weight, 'weight', 'binary_cross_entropy')
+    return BinaryCrossEntropy.apply(input, target, weight=_broadcast_weight(weight, input, 'weight'),
+                                    reduction=reduction)
 
 
-def _check_broadcasts(weight, input, name, op):
-    shape = tuple(input.shape)
-    w = tuple(weight.shape)
+def _broadcast_weight(weight, input, name):
+    """weight's array broadcast to input's shape, or None; a clear error when it does not broadcast."""
+    if weight is None:
+        return None
+    shape, w = tuple(input.shape), tuple(weight.shape)
     if len(w) > len(shape) or any(a != 1 and a != b for a, b in zip(reversed(w), reversed(shape))):
-        raise RuntimeError(f"{op}: {name} of size {list(w)} must broadcast to the input's size {list(shape)}")
+        raise RuntimeError(f"{name} of size {list(w)} must broadcast to the input's size {list(shape)}")
+    return array_module(weight.array).broadcast_to(weight.array, shape)
 
 
-class BinaryCrossEntropyWithLogits(Function):
-    """Elementwise (1-t) x + lw * softplus(-x), lw = 1 + (pos_weight-1) t; softplus taken stably as
-    max(-x, 0) + log1p(exp(-|x|)). Saves x, t. d/dx = lw * sigmoid(x) - pos_weight * t."""
+class BinaryCrossEntropyWithLogits(ElementwiseLoss):
+    """weight * ((1-t) x + lw * softplus(-x)), lw = 1 + (pos_weight-1) t, softplus taken stably as
+    max(-x, 0) + log1p(exp(-|x|)). Saves x, t. d/dx = weight (lw sigmoid(x) - pos_weight t)."""
 
-    def forward(self, x, t, pos_weight=None):
+    def forward(self, x, t, weight=None, pos_weight=None, reduction='mean'):
         self.save_for_backward(x, t)
-        self.pos_weight = pos_weight
+        self.weight, self.pos_weight = weight, pos_weight
         xp = array_module(x.array)
         a, b = x.array, t.array
         softplus_neg = xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
-        if pos_weight is None:
-            return (1 - b) * a + softplus_neg
-        return (1 - b) * a + (1 + (pos_weight - 1) * b) * softplus_neg
+        losses = (1 - b) * a + (softplus_neg if pos_weight is None else (1 + (pos_weight - 1) * b) * softplus_neg)
+        return self.reduced(losses if weight is None else losses * weight, reduction)
 
     def backward(self, grad):
         x, t = self.saved_tensors
+        g = self.spread(grad)
+        if self.weight is not None:
+            g = g * wrap(self.weight)
         pw = None if self.pos_weight is None else wrap(self.pos_weight)
         gx = gt = None
         if self.needs_input_grad[0]:
-            gx = x.sigmoid() - t if pw is None else (1 + (pw - 1) * t) * x.sigmoid() - pw * t
-            gx = grad * gx
+            gx = g * (x.sigmoid() - t if pw is None else (1 + (pw - 1) * t) * x.sigmoid() - pw * t)
         if self.needs_input_grad[1]:
-            gt = -x if pw is None else (pw - 1) * ((-x).relu() + (-x.abs()).exp().log1p()) - x
-            gt = grad * gt
+            gt = g * (-x if pw is None else (pw - 1) * ((-x).relu() + (-x.abs()).exp().log1p()) - x)
         return gx, gt
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction='mean', pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable step; pos_weight (broadcast over the last dims) scales the
-    positive term. pos_weight is treated as a constant (no gradient)."""
+    positive term. weight and pos_weight are constants (as in torch, they may not require grad)."""
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    if pos_weight is not None:
-        _check_broadcasts(pos_weight, input, 'pos_weight', 'binary_cross_entropy_with_logits')
-        pos_weight = pos_weight.array
-    losses = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight=pos_weight)
-    if weight is not None:
-        _check_broadcasts(weight, input, 'weight', 'binary_cross_entropy_with_logits')
-        losses = losses * weight
-    return _reduce(losses, reduction)
+    _constant(weight, 'weight', 'binary_cross_entropy_with_logits')
+    _constant(pos_weight, 'pos_weight', 'binary_cross_entropy_with_logits')
+    return BinaryCrossEntropyWithLogits.apply(
+        input, target, weight=_broadcast_weight(weight, input, 'weight'),
+        pos_weight=_broadcast_weight(pos_weight, input, 'pos_weight'), reduction=reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):

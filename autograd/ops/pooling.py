@@ -79,6 +79,18 @@ class ScatterToIndices(Function):
         return GatherAtIndices.apply(grad, indices=self.indices, disjoint=self.disjoint, valid=self.valid)
 
 
+class MaxPool2DWithIndices(GatherAtIndices):
+    """max_pool2d's node (torch's name), a gather at the argmax indices."""
+
+
+class AdaptiveMaxPool2D(GatherAtIndices):
+    pass
+
+
+class MaxUnpool2D(ScatterToIndices):
+    pass
+
+
 def max_pool_indices(x, geo):
     """Window maxima and the flat h*W+w index of each window's first maximum, (N, C, OH, OW) int64.
 
@@ -115,7 +127,7 @@ def max_pool_indices(x, geo):
     return values, h * width + w, valid
 
 
-class AvgPool(Function):
+class AvgPool2D(Function):
     """Window sums divided by `divisor` (OH, OW). Backward spreads grad/divisor over each window."""
 
     def forward(self, x, geo=None, divisor=None):
@@ -125,6 +137,10 @@ class AvgPool(Function):
 
     def backward(self, grad):
         return AvgUnpool.apply(grad, geo=self.geo, divisor=self.divisor, channels=self.channels)
+
+
+class AdaptiveAvgPool2D(AvgPool2D):
+    """adaptive_avg_pool2d when the input divides evenly: plain average pooling under torch's node name."""
 
 
 class AvgUnpool(Function):
@@ -140,7 +156,7 @@ class AvgUnpool(Function):
         return col2im(cols, geo, channels)
 
     def backward(self, grad):
-        return AvgPool.apply(grad, geo=self.geo, divisor=self.divisor)
+        return AvgPool2D.apply(grad, geo=self.geo, divisor=self.divisor)
 
 
 # ---- geometry and argument checks -------------------------------------------------------------------
@@ -210,9 +226,9 @@ def _unbatch(t, unbatched):
     return t.squeeze(0) if unbatched else t
 
 
-def _max_pool(batched, geo, return_indices, unbatched):
+def _max_pool(batched, geo, return_indices, unbatched, node=MaxPool2DWithIndices):
     values, indices, valid = max_pool_indices(batched.array, geo)
-    out = GatherAtIndices.apply(batched, indices=indices, disjoint=_disjoint(geo), values=values, valid=valid)
+    out = node.apply(batched, indices=indices, disjoint=_disjoint(geo), values=values, valid=valid)
     out = _unbatch(out, unbatched)
     return (out, _unbatch(wrap(indices), unbatched)) if return_indices else out
 
@@ -241,12 +257,12 @@ def _avg_divisor(geo, count_include_pad, divisor_override, xp, dtype):
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=None, node=AvgPool2D):
     batched, unbatched = _batched_2d(input, 'avg_pool2d')
     geo = _pool_geometry(batched, kernel_size, stride, padding, 1, ceil_mode, 'avg_pool2d')
     xp = array_module(input.array)
     divisor = _avg_divisor(geo, count_include_pad, divisor_override, xp, input.array.dtype)
-    return _unbatch(AvgPool.apply(batched, geo=geo, divisor=divisor), unbatched)
+    return _unbatch(node.apply(batched, geo=geo, divisor=divisor), unbatched)
 
 
 def _as_2d(input, op):
@@ -311,7 +327,7 @@ def adaptive_avg_pool2d(input, output_size):
     oh, ow = _adaptive_sizes(input, output_size, 'adaptive_avg_pool2d')
     h, w = input.shape[-2:]
     if oh and ow and h % oh == 0 and w % ow == 0:
-        return avg_pool2d(input, (h // oh, w // ow))
+        return avg_pool2d(input, (h // oh, w // ow), node=AdaptiveAvgPool2D)
     xp = array_module(input.array)
     rows, cols = [], []
     for size, out, acc in ((h, oh, rows), (w, ow, cols)):
@@ -329,7 +345,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if oh and ow and h % oh == 0 and w % ow == 0:
         kernel = (h // oh, w // ow)
         geo = ConvGeometry(kernel, (1, 1), ((0, 0), (0, 0)), 1, kernel, (h, w), (oh, ow))
-        return _max_pool(batched, geo, return_indices, unbatched)
+        return _max_pool(batched, geo, return_indices, unbatched, AdaptiveMaxPool2D)
     xp = array_module(input.array)
     positions = []
     for size, out in ((h, oh), (w, ow)):
@@ -342,7 +358,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     n, c, _, _, kh, kw = windows.shape
     k = windows.reshape(n, c, oh, ow, kh * kw).argmax(axis=4)
     indices = rows[xp.arange(oh)[:, None], k // kw] * w + cols[xp.arange(ow), k % kw]
-    out = GatherAtIndices.apply(batched, indices=indices, disjoint=False)
+    out = AdaptiveMaxPool2D.apply(batched, indices=indices, disjoint=False)
     if return_indices:
         return _unbatch(out, unbatched), _unbatch(wrap(indices), unbatched)
     return _unbatch(out, unbatched)
@@ -375,5 +391,5 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         bad = int(index.max()) if int(index.max()) >= size[0] * size[1] else int(index.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {size[0]}x{size[1]})")
     image_shape = (*batched.shape[:2], *size)
-    out = ScatterToIndices.apply(batched, indices=index, image_shape=image_shape, disjoint=True)
+    out = MaxUnpool2D.apply(batched, indices=index, image_shape=image_shape, disjoint=True)
     return _unbatch(out, unbatched)
