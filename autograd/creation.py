@@ -170,16 +170,18 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def _like(fn, t, dtype, device, requires_grad, *args):
-    return fn(*args, t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad) \
-        if args else fn(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    device = t.device if device is None else device   # device=0 means cuda:0, not "unset"
+    return fn(*args, t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return zeros(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    return zeros(t.shape, dtype=dtype or t.dtype, device=t.device if device is None else device,
+                 requires_grad=requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return ones(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    return ones(t.shape, dtype=dtype or t.dtype, device=t.device if device is None else device,
+                requires_grad=requires_grad)
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -187,7 +189,7 @@ def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=No
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=t.device if device is None else device,
                 requires_grad=requires_grad)
 
 

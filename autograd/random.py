@@ -538,19 +538,19 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def rand_like(t, *, generator=None, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=device or t.device,
+    return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device if device is None else device,
                 requires_grad=requires_grad)
 
 
 def randn_like(t, *, generator=None, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=device or t.device,
+    return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device if device is None else device,
                  requires_grad=requires_grad)
 
 
 def randint_like(t, low, high=None, *, generator=None, dtype=None, device=None, requires_grad=False, layout=None,
                  memory_format=None):
-    return randint(low, high, t.shape, generator=generator, dtype=dtype or t.dtype, device=device or t.device,
-                   requires_grad=requires_grad)
+    return randint(low, high, t.shape, generator=generator, dtype=dtype or t.dtype,
+                   device=t.device if device is None else device, requires_grad=requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):

@@ -523,15 +523,17 @@ class Tensor:
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         from .creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                     requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
         from .creation import ones
-        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                    requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         from .creation import full
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+        return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device,
                     requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
@@ -539,7 +541,8 @@ class Tensor:
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from .creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                      requires_grad=requires_grad)
 
     # ---- in-place operations ----------------------------------------------------------------
     def _inplace(self, op, *args):
