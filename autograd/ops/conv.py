@@ -10,11 +10,8 @@ Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). Columns come in one 
   batch last  (groups, C/groups*kh*kw, OH*OW*N): one large product, and the copies and the col2im adds
     run along N, which is much faster when the output is small (OH*OW <= BATCH_LAST_MAX_PIXELS).
 """
-import math
-
 from ..backend import array_module
 from ..function import Function
-from ..tensor import Tensor
 
 BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
 
@@ -39,9 +36,19 @@ class ConvGeometry:
         return self.image_hw[0] + t + b, self.image_hw[1] + l + r
 
 
-def _window_strides(geo, s_h, s_w):
+def _windows(image, geo):
+    """A strided view of every window of a padded image: (N, C, kh, kw, OH, OW) of an (N, C, Hp, Wp) image,
+    or with batch_last (C, kh, kw, OH, OW, N) of a (C, Hp, Wp, N) image. Writable; no copy."""
+    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
-    return (s_h * dh, s_w * dw, s_h * sh, s_w * sw)   # kernel row, kernel column, output row, output column
+    if geo.batch_last:
+        s_c, s_h, s_w, s_n = image.strides
+        shape, outer, inner = (image.shape[0], kh, kw, oh, ow, image.shape[3]), (s_c,), (s_n,)
+    else:
+        s_n, s_c, s_h, s_w = image.strides
+        shape, outer, inner = (*image.shape[:2], kh, kw, oh, ow), (s_n, s_c), ()
+    strides = outer + (s_h * dh, s_w * dw, s_h * sh, s_w * sw) + inner
+    return array_module(image).lib.stride_tricks.as_strided(image, shape, strides)
 
 
 def im2col(x, geo):
@@ -51,22 +58,14 @@ def im2col(x, geo):
     (t, b), (l, r) = geo.pads
     (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
     if geo.batch_last:
-        hp, wp = geo.padded_hw()
-        image = xp.zeros((c, hp, wp, n), dtype=x.dtype)
+        image = xp.zeros((c, *geo.padded_hw(), n), dtype=x.dtype)
         image[:, t:t + h, l:l + w, :] = x.transpose(1, 2, 3, 0)
-        s_c, s_h, s_w, s_n = image.strides
-        windows = xp.lib.stride_tricks.as_strided(
-            image, (c, kh, kw, oh, ow, n), (s_c, *_window_strides(geo, s_h, s_w), s_n))
-        return windows.reshape(geo.groups, c // geo.groups * kh * kw, oh * ow * n)
+        return _windows(image, geo).reshape(geo.groups, c // geo.groups * kh * kw, oh * ow * n)
     if t or b or l or r:
-        hp, wp = geo.padded_hw()
-        padded = xp.zeros((n, c, hp, wp), dtype=x.dtype)
-        padded[:, :, t:t + h, l:l + w] = x
-        x = padded
-    s_n, s_c, s_h, s_w = x.strides
-    windows = xp.lib.stride_tricks.as_strided(
-        x, (n, c, kh, kw, oh, ow), (s_n, s_c, *_window_strides(geo, s_h, s_w)))
-    return windows.reshape(n, geo.groups, c // geo.groups * kh * kw, oh * ow)
+        image = xp.zeros((n, c, *geo.padded_hw()), dtype=x.dtype)
+        image[:, :, t:t + h, l:l + w] = x
+        x = image
+    return _windows(x, geo).reshape(n, geo.groups, c // geo.groups * kh * kw, oh * ow)
 
 
 def col2im(cols, geo, channels):
@@ -80,18 +79,12 @@ def col2im(cols, geo, channels):
         n = cols.shape[-1] // (oh * ow)
         cols = cols.reshape(channels, kh, kw, oh, ow, n)
         image = xp.zeros((channels, hp, wp, n), dtype=cols.dtype)
-        spatial = (1, 2)
     else:
         n = cols.shape[0]
         cols = cols.reshape(n, channels, kh, kw, oh, ow)
         image = xp.zeros((n, channels, hp, wp), dtype=cols.dtype)
-        spatial = (2, 3)
     if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1:   # windows don't overlap: one strided write
-        strides = list(image.strides)
-        s_h, s_w = strides[spatial[0]], strides[spatial[1]]
-        shape, view_strides = ((channels, kh, kw, oh, ow, n), (strides[0], *_window_strides(geo, s_h, s_w),
-                                                               strides[3])) if geo.batch_last else             ((n, channels, kh, kw, oh, ow), (strides[0], strides[1], *_window_strides(geo, s_h, s_w)))
-        xp.lib.stride_tricks.as_strided(image, shape, view_strides)[...] = cols
+        _windows(image, geo)[...] = cols
     else:   # overlapping windows: one strided add per kernel position (not per pixel)
         for i in range(kh):
             rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
