@@ -25,6 +25,7 @@ def wrap(array, requires_grad=False, grad_fn=None):
     t._hooks = None
     t._accumulator = None
     t._retains_grad = False
+    t._base = None
     return t
 
 
@@ -42,7 +43,7 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = ('array', 'requires_grad', 'grad', 'grad_fn', '_version', '_hooks', '_accumulator',
-                 '_retains_grad', '__weakref__')
+                 '_retains_grad', '_base', '__weakref__')   # _base: the tensor a view shares memory with
     __array_priority__ = 1000   # numpy scalars/arrays on the left defer to our reflected operators
 
     def __init__(self, *data, dtype=None, device=None, requires_grad=False):
@@ -61,6 +62,7 @@ class Tensor:
         self._hooks = None
         self._accumulator = None
         self._retains_grad = False
+        self._base = None
 
     # ---- attributes -------------------------------------------------------------------------
     @property
@@ -552,8 +554,8 @@ class Tensor:
         from before the write; self then takes the result's grad_fn. Views of self see the new values."""
         records = grad_mode.state.enabled and (self.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args))
-        if records and self.is_leaf and self.requires_grad:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if records:
+            self._check_inplace_allowed()
         result = op(self.clone() if records else self, *args)
         if result.array.dtype != self.array.dtype and \
                 dtypes.category(result.array.dtype) > dtypes.category(self.array.dtype):
@@ -565,11 +567,32 @@ class Tensor:
         backend.array_module(self.array).copyto(self.array, result.array, casting='unsafe')
         self._version[0] += 1
         if result.requires_grad:
-            self.grad_fn = result.grad_fn
-            self.requires_grad = True
+            if getattr(self, '_base', None) is not None:
+                self._rebase_view(result)
+            else:
+                self.grad_fn = result.grad_fn
+                self.requires_grad = True
             if result.grad_fn is not None and result.grad_fn.saves_output:
                 result.grad_fn._output = (self.array, self._version, self._version[0])
         return self
+
+    def _check_inplace_allowed(self):
+        if self.requires_grad and self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = getattr(self, '_base', None)
+        if base is not None and base.requires_grad and base.is_leaf:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+    def _rebase_view(self, written):
+        """After an in-place write into a view (torch's CopySlices): the base's graph takes the written values
+        at the view's positions, and the view becomes a view of that new base."""
+        from .ops.indexing import AdvancedIndex, IndexPut, view_index
+        base = self._base
+        index = view_index(self.array, base.array)
+        updated = IndexPut.apply(base, written, index=index)
+        base.grad_fn, base.requires_grad = updated.grad_fn, True
+        self.grad_fn, self.requires_grad = AdvancedIndex.apply(base, index=index).grad_fn, True
 
     def add_(self, other, alpha=1): return self._inplace(Tensor.add, other, alpha)
     def sub_(self, other, alpha=1): return self._inplace(Tensor.sub, other, alpha)
@@ -613,12 +636,15 @@ class Tensor:
 
     def _write(self, fill):
         """Overwrite self's values with no graph (fill_, uniform_, ...): gradients stop here."""
+        base = getattr(self, '_base', None)
+        tracked_view = grad_mode.state.enabled and base is not None and base.requires_grad
         if grad_mode.state.enabled and self.requires_grad:
-            if self.is_leaf:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            self._check_inplace_allowed()
             self.grad_fn, self.requires_grad = None, False
         fill(backend.array_module(self.array), self.array)
         self._version[0] += 1
+        if tracked_view:   # the base's graph learns that these positions are now constants
+            self._rebase_view(wrap(self.array.copy()))
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -646,7 +672,11 @@ class Tensor:
     def resize_(self, *size): return self._reshape_inplace(self.reshape(*size))
 
     def _reshape_inplace(self, result):
+        if grad_mode.state.enabled and self.requires_grad:
+            self._check_inplace_allowed()
         self.array = result.array
+        if result.requires_grad:   # a non-leaf continues as the reshaped view of its former self
+            self.grad_fn = result.grad_fn
         return self
 
 

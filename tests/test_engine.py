@@ -491,6 +491,80 @@ def test_setitem_with_mask_and_index_list_on_non_leaf():
     check(f)
 
 
+VIEW_INPLACE = {
+    'column-mul_': lambda m, x, y: y[:, 0].mul_(3),
+    'transpose-mul_': lambda m, x, y: y.t().mul_(3),
+    'row-zero_': lambda m, x, y: y[0].zero_(),
+    'row-uniform_-to-constant': lambda m, x, y: y[1].uniform_(0.5, 0.5),
+    'element-add_': lambda m, x, y: y[0, 1].add_(5),
+    'view-of-view-exp_': lambda m, x, y: y.view(4)[1:3].exp_(),
+    'row-of-view-setitem': lambda m, x, y: y[1].__setitem__(0, x[0, 0] * 10),
+    'row-add_-tensor-requiring-grad': lambda m, x, y: y[1].add_(x[0] * x[1]),
+    'unsqueeze_-then-use': lambda m, x, y: y.unsqueeze_(0),
+}
+
+
+@pytest.mark.parametrize('name', list(VIEW_INPLACE))
+def test_in_place_through_a_view_updates_the_base_graph(name):
+    """torch rebases the base's history (CopySlices) when a view of it is modified in place."""
+    def f(m):
+        x = m.tensor(A, requires_grad=True)
+        y = x * 2
+        VIEW_INPLACE[name](m, x, y)
+        (y * y.detach().exp() * x.reshape(y.shape)).sum().backward()
+        return y, x.grad
+    check(f, rtol=1e-5)
+
+
+def test_in_place_through_a_view_of_a_leaf_raises():
+    for m in MODULES:
+        x = m.tensor(A, requires_grad=True)
+        for op in (lambda: x[0].mul_(2), lambda: x.t().add_(1), lambda: x.view(6).zero_(), lambda: x.unsqueeze_(0)):
+            with pytest.raises(RuntimeError, match="leaf Variable that requires grad is being used in an in-place"):
+                op()
+        with m.no_grad():
+            x[0].mul_(2)                 # allowed without grad, and written through
+        assert x[0, 0].item() == 2 * A[0][0]
+
+
+def test_base_gains_a_graph_when_its_view_takes_a_tensor_requiring_grad():
+    def f(m):
+        b = m.zeros(2, 3)
+        w = m.tensor([5.0, 6.0, 7.0], requires_grad=True)
+        b[0].add_(w)
+        (b * b).sum().backward()
+        return b, w.grad, b.is_leaf
+    check(f)
+
+
+def test_views_share_the_version_counter():
+    for m in MODULES:
+        x = m.tensor(A, requires_grad=True)
+        y = x.exp()                      # saves its output
+        y[0].mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+        y = x * 1
+        v = y.view(6)
+        z = v * v                        # saves v
+        y.add_(1)                        # writes v's memory through its base
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
+
+
+@pytest.mark.xfail(strict=True, reason="a view taken before its base is modified in place keeps its old grad_fn; "
+                   "torch regenerates the view's grad_fn from the base when the version changed")
+def test_view_taken_before_the_base_is_modified_follows_the_base():
+    def f(m):
+        x = m.tensor(A, requires_grad=True)
+        y = x * 2
+        row = y[0]
+        y.mul_(3)
+        row.sum().backward()
+        return row, x.grad
+    check(f)
+
+
 def test_writing_through_data_is_not_tracked():
     def f(m):
         x = m.tensor(A, requires_grad=True)

@@ -118,6 +118,29 @@ def getitem(x, index):
         raise IndexError(str(e).replace('axis', 'dimension')) from None
 
 
+def view_index(view, base):
+    """Index arrays that pick the elements of array view out of array base, whose memory view shares."""
+    xp = backend.array_module(base)
+    item = base.itemsize
+
+    def memory_offsets(a, start):   # offset of each element from base's start, in elements
+        offsets = xp.asarray(start, dtype=np.int64)
+        for n, stride in zip(a.shape, a.strides):
+            offsets = offsets[..., None] + xp.arange(n, dtype=np.int64) * (stride // item)
+        return offsets
+
+    base_offsets = memory_offsets(base, 0).reshape(-1)
+    low = builtins.int(base_offsets.min())
+    lookup = xp.zeros(builtins.int(base_offsets.max()) - low + 1, dtype=np.int64)
+    lookup[base_offsets - low] = xp.arange(base.size, dtype=np.int64)
+    flat = lookup[memory_offsets(view, (_address(view) - _address(base)) // item) - low]
+    return tuple(xp.unravel_index(flat, base.shape))
+
+
+def _address(array):
+    return array.ctypes.data if isinstance(array, np.ndarray) else array.data.ptr
+
+
 class IndexPut(Function):
     """A copy of x with values written at index (the out-of-place form of x[index] = v)."""
     def forward(self, x, v, index):

@@ -11,7 +11,25 @@ def _dim(d, ndim):
     return normalize_dims(d, ndim)[0] if ndim else 0
 
 
-class Reshape(Function):
+class View(Function):
+    """An op whose output may share the input's memory (reshape, permute, expand, basic slicing). When it does,
+    the output shares the input's version counter and remembers the base tensor, as torch's views do, so that
+    in-place ops through it are checked and update the base's graph (Tensor._rebase_view)."""
+    @classmethod
+    def apply(cls, x, **options):
+        out = _function_apply(cls, x, **options)
+        owner, source = out.array.base, x.array
+        if owner is not None and (owner is source or owner is source.base):   # no copy was made
+            base = getattr(x, '_base', None)
+            out._base = x if base is None else base
+            out._version = x._version
+        return out
+
+
+_function_apply = Function.apply.__func__
+
+
+class Reshape(View):
     torch_name = 'ViewBackward0'
     def forward(self, x, shape):
         self.in_shape = x.array.shape
@@ -69,7 +87,7 @@ def unsqueeze(x, dim):
     return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
-class Permute(Function):
+class Permute(View):
     def forward(self, x, dims):
         self.dims = dims
         return x.array.transpose(dims)
@@ -108,7 +126,7 @@ def t(x):
     return transpose(x, 0, 1) if x.ndim == 2 else view_of(x)
 
 
-class Expand(Function):
+class Expand(View):
     def forward(self, x, shape):
         self.in_shape = x.array.shape
         return backend.array_module(x.array).broadcast_to(x.array, shape)
@@ -217,11 +235,14 @@ def vstack(tensors):
     return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
-class Slice(Function):
+class Slice(View):
     """x[index] for a basic index (ints, slices, None, Ellipsis): a view; backward pads with zeros."""
     def forward(self, x, index):
         self.args = (x.array.shape, index)
-        return x.array[index]
+        out = x.array[index]
+        if out.ndim == 0 and out.base is None and Ellipsis not in index:   # NumPy gives a scalar copy for
+            out = x.array[index + (Ellipsis,)]                             # x[i, j]; x[i, j, ...] is a view
+        return out
 
     def backward(self, grad):
         return PadInto.apply(grad, shape=self.args[0], index=self.args[1])
