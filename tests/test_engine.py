@@ -156,6 +156,26 @@ def test_gradients_of_two_leaves_never_alias():
     check(f)
 
 
+@pytest.mark.parametrize('loss', [
+    lambda m, w, b: w.sum(), lambda m, w, b: w.mean(), lambda m, w, b: (w + b).sum(),
+    lambda m, w, b: w.expand(3, 2, 3).sum(), lambda m, w, b: w[0].sum() + b.sum(), lambda m, w, b: w.t().sum(),
+    lambda m, w, b: m.cat([w, b[None]]).sum(), lambda m, w, b: w.max(), lambda m, w, b: w.reshape(6).sum(),
+], ids=['sum', 'mean', 'broadcast-add', 'expand', 'row', 't', 'cat', 'max', 'reshape'])
+def test_gradients_are_writable_own_storage(loss):
+    """Backward of sum/expand/... must not leave read-only broadcast views or shared arrays in .grad."""
+    def f(m):
+        w = m.tensor(A, requires_grad=True)
+        b = m.tensor([0.5, 0.25, 2.0], requires_grad=True)
+        loss(m, w, b).backward()
+        w.grad.add_(1)
+        w.grad.data.mul_(2)
+        if b.grad is not None:
+            b.grad.zero_()
+            b.grad += 3
+        return w.grad, b.grad
+    check(f)
+
+
 # ---- hooks --------------------------------------------------------------------------------------
 def test_hooks_read_and_replace_gradients():
     def f(m):
