@@ -228,6 +228,12 @@ def test_conv_keeps_float32_and_frees_columns(device, batch_last):
     assert node.cols is None   # the im2col buffer is released after backward
 
 
+def test_huge_columns_are_rebuilt_in_backward_not_cached(device, monkeypatch):
+    monkeypatch.setattr(C, 'CACHED_COLUMNS_MAX_BYTES', 0)
+    compare(lambda x, w: C.conv2d(x, w, padding=1), lambda x, w: TF.conv2d(x, w, padding=1),
+            [randn(2, 3, 6, 6), randn(4, 3, 3, 3, seed=1)], device)
+
+
 def _raises_like_torch(ours, theirs):
     with pytest.raises(Exception) as expected:
         theirs()

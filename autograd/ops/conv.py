@@ -14,6 +14,7 @@ from ..backend import array_module
 from ..function import Function
 
 BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
+CACHED_COLUMNS_MAX_BYTES = 1 << 28   # larger columns are rebuilt in backward rather than kept alive until then
 
 
 class ConvGeometry:
@@ -151,12 +152,13 @@ def _bias_grad(grad, need):
 
 
 class Convolution(Function):
-    """conv(X, W) [+ b]. Saves X, W and the columns of X (reused for the weight gradient)."""
+    """conv(X, W) [+ b]. Saves X, W and the columns of X (reused for the weight gradient, unless huge)."""
 
     def forward(self, x, w, b=None, geo=None):
         self.save_for_backward(x, w)
         self.geo = geo
-        y, self.cols = conv_array(geo.as_2d(x.array), geo.as_2d(w.array), geo)
+        y, cols = conv_array(geo.as_2d(x.array), geo.as_2d(w.array), geo)
+        self.cols = cols if cols.nbytes <= CACHED_COLUMNS_MAX_BYTES else None
         return _add_bias(geo.as_given(y), b)
 
     def backward(self, grad):
