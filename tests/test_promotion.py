@@ -54,7 +54,8 @@ def test_binary_result_dtypes_and_values_over_all_pairs(op, device):
             if ours != theirs:
                 mismatches.append(f"{what}: ours {ours!r}, torch {theirs!r}")
         elif dtype_name(ours.dtype) != dtype_name(theirs.dtype) or tuple(ours.shape) != tuple(theirs.shape):
-            mismatches.append(f"{what}: ours {ours.dtype}{tuple(ours.shape)}, torch {theirs.dtype}{tuple(theirs.shape)}")
+            mismatches.append(f"{what}: ours {ours.dtype}{tuple(ours.shape)}, "
+                              f"torch {theirs.dtype}{tuple(theirs.shape)}")
         elif not np.allclose(host(ours), theirs.numpy(), rtol=1e-6, atol=1e-7, equal_nan=True):
             mismatches.append(f"{what}: ours {host(ours)}, torch {theirs.numpy()}")
     assert not mismatches, f"{len(mismatches)} of {len(PAIRS)} pairs differ:\n" + "\n".join(mismatches)

@@ -112,7 +112,8 @@ def test_numpy_of_tensor_requiring_grad_raises():
     lambda m: m.zeros(2, 3), lambda m: m.zeros((2, 3)), lambda m: m.zeros([2, 3], dtype=m.int64),
     lambda m: m.ones(3), lambda m: m.ones(2, 1, dtype=m.bool), lambda m: m.ones(()), lambda m: m.zeros(0, 3),
     lambda m: m.full((2, 2), 7), lambda m: m.full((2,), 2.5), lambda m: m.full((2,), True),
-    lambda m: m.full([1, 2], 3, dtype=m.float64), lambda m: m.empty(2, 3).shape, lambda m: m.empty(2, dtype=m.int32).dtype,
+    lambda m: m.full([1, 2], 3, dtype=m.float64), lambda m: m.empty(2, 3).shape,
+    lambda m: m.empty(2, dtype=m.int32).dtype,
     lambda m: m.eye(3), lambda m: m.eye(2, 4), lambda m: m.eye(3, dtype=m.int64),
     lambda m: m.zeros(m.Size([2, 3])), lambda m: m.ones(m.tensor([2, 3]).tolist()),
 ])
