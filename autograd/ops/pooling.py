@@ -2,7 +2,7 @@
 
 Max pooling is a gather at the argmax positions; its gradient scatters back to them, and the two are each
 other's adjoints (ScatterToIndices / GatherAtIndices), so gradients of any order work. Average pooling is
-linear: AvgPool and AvgUnpool are adjoints too. Indices follow torch: flattened h*W + w positions in the
+linear: AvgPool2D and AvgUnpool are adjoints too. Node classes carry torch's names (MaxPool2DWithIndices...). Indices follow torch: flattened h*W + w positions in the
 unpadded input, the first maximum of a window winning ties.
 """
 import math
