@@ -7,6 +7,8 @@ so that the gradient is itself differentiable and double backward works.
 """
 import math
 
+import numpy as np
+
 from .. import backend, grad_mode
 from ..function import Function
 from ..tensor import Tensor, wrap
@@ -50,7 +52,8 @@ def where(cond, a, b, like):
     """where(cond, a, b) in like's dtype (two Python numbers would otherwise give float64 arrays)."""
     if isinstance(like, Tensor):
         if not isinstance(a, Tensor):   # a 0-d tensor of like's dtype fixes the result dtype
-            a = wrap(_xp(like.array).asarray(a, dtype=like.array.dtype))
+            xp = _xp(like.array)   # on the GPU a fill kernel, not a blocking host->device copy
+            a = wrap(xp.asarray(a, dtype=like.array.dtype) if xp is np else xp.full((), a, dtype=like.array.dtype))
         return arithmetic.where(cond, a, b)
     return _xp(like).where(cond, a, b).astype(like.dtype, copy=False)
 

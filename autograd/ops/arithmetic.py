@@ -18,7 +18,7 @@ def as_operand(x, like):
     if isinstance(x, (numbers.Number, np.generic)):
         dt = _number_dtype(x, like)
         try:
-            return wrap(xp.asarray(x, dtype=dt))
+            return wrap(xp.asarray(x, dtype=dt) if xp is np else xp.full((), x, dtype=dt))
         except OverflowError:
             return wrap(_wrapped_int(xp, x, dt))
     from ..creation import tensor
@@ -45,7 +45,8 @@ def operands(a, b):
         if _takes_tensor_dtype(b, a):
             xp = backend.array_module(a.array)
             try:
-                return a, wrap(xp.asarray(b, dtype=a.array.dtype))
+                # on the GPU a fill kernel: CuPy's asarray of a number is a blocking host->device copy
+                return a, wrap(xp.asarray(b, dtype=a.array.dtype) if xp is np else xp.full((), b, dtype=a.array.dtype))
             except OverflowError:
                 return a, wrap(_wrapped_int(xp, b, a.array.dtype))
         if isinstance(b, Tensor):
@@ -61,7 +62,7 @@ def operands(a, b):
     if _takes_tensor_dtype(a, b):
         xp = backend.array_module(b.array)
         try:
-            return wrap(xp.asarray(a, dtype=b.array.dtype)), b
+            return wrap(xp.asarray(a, dtype=b.array.dtype) if xp is np else xp.full((), a, dtype=b.array.dtype)), b
         except OverflowError:
             return wrap(_wrapped_int(xp, a, b.array.dtype)), b
     a = as_operand(a, b)
