@@ -475,6 +475,23 @@ def test_clone_detach_requires_grad_and_no_grad_update_loop():
     check(f, rtol=1e-5)
 
 
+def test_tutorial_one_layer_bce_with_logits_gradients_and_no_grad():
+    """The autograd tutorial: z = matmul(x, w) + b, BCE-with-logits loss, backward, then no_grad / detach."""
+    rng = np.random.default_rng(7)
+    w0, b0 = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+
+    def f(m):
+        x, y = m.ones(5), m.zeros(3)
+        w, b = m.tensor(w0, requires_grad=True), m.tensor(b0, requires_grad=True)
+        z = m.matmul(x, w) + b
+        loss = m.nn.functional.binary_cross_entropy_with_logits(z, y)
+        loss.backward()
+        with m.no_grad():
+            z2 = m.matmul(x, w) + b
+        return loss, w.grad, b.grad, z.requires_grad, z2.requires_grad, z.detach().requires_grad
+    check(f, rtol=1e-5)
+
+
 # ---- gradcheck on composites ----------------------------------------------------------------------
 @pytest.mark.parametrize('fn', [
     lambda x, y: (x.sin() * y.exp()).sum(dim=1),
