@@ -3,21 +3,22 @@ import contextlib
 
 import numpy
 
+CUPY_MISSING = ("CuPy is not installed. On a machine with an NVIDIA GPU, pip install 'ndgrad[cuda]' (CuPy for "
+                "CUDA 12; use cupy-cuda13x for CUDA 13)")
+NO_DEVICE = ("CuPy found no CUDA device. Check that `nvidia-smi` lists a GPU and that CUDA_VISIBLE_DEVICES does not "
+             "hide it")
+
 try:  # CuPy is optional; without it (or without a GPU) everything runs on NumPy.
     import cupy
     try:
         _gpu_count = cupy.cuda.runtime.getDeviceCount()
-        _cupy_problem = None if _gpu_count > 0 else (
-            "CuPy found no CUDA device. Check that `nvidia-smi` lists a GPU and that CUDA_VISIBLE_DEVICES does not "
-            "hide it")
+        _cupy_problem = None if _gpu_count > 0 else NO_DEVICE
     except Exception as exc:  # driver missing, no device, ...
         _gpu_count, _cupy_problem = 0, (
             f"CuPy could not reach a CUDA device ({exc}). Check the NVIDIA driver (`nvidia-smi`) and that the CuPy "
             "wheel matches its CUDA version (cupy-cuda12x for CUDA 12, cupy-cuda13x for CUDA 13)")
 except ImportError:
-    cupy, _gpu_count = None, 0
-    _cupy_problem = ("CuPy is not installed. On a machine with an NVIDIA GPU, pip install 'ndgrad[cuda]' (CuPy for "
-                     "CUDA 12; use cupy-cuda13x for CUDA 13)")
+    cupy, _gpu_count, _cupy_problem = None, 0, CUPY_MISSING
 
 
 class device:
