@@ -5,13 +5,13 @@ import warnings
 
 from autograd import backend, dtypes
 from autograd.ops import activation as _act
-from autograd.ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold  # noqa: F401
+from autograd.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: F401
 from autograd.ops.dense import ConstantPad, Dropout, Embedding, Linear
 from autograd.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                                cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from autograd.ops.normalization import Normalize
 from autograd.ops.pooling import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,  # noqa: F401
-                                  avg_pool2d, max_pool1d, max_pool2d)
+                                  avg_pool2d, max_pool1d, max_pool2d, max_unpool2d)
 from autograd.tensor import wrap
 
 

@@ -72,11 +72,23 @@ def unflatten(x, dim, sizes):
     return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
 
 
+class SqueezeAll(Reshape):
+    torch_name = 'SqueezeBackward0'
+
+
+class SqueezeDims(Reshape):
+    torch_name = 'SqueezeBackward1'
+
+
+class Unsqueeze(Reshape):
+    torch_name = 'UnsqueezeBackward0'
+
+
 def squeeze(x, dim=None):
     if dim is None:
-        return reshape(x, tuple(s for s in x.shape if s != 1))
+        return SqueezeAll.apply(x, shape=tuple(s for s in x.shape if s != 1))
     dims = normalize_dims(dim, x.ndim)
-    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+    return SqueezeDims.apply(x, shape=tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
 
 
 def unsqueeze(x, dim):
@@ -84,7 +96,7 @@ def unsqueeze(x, dim):
     if not -rank <= dim < rank:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})")
     d = dim % rank
-    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+    return Unsqueeze.apply(x, shape=x.shape[:d] + (1,) + x.shape[d:])
 
 
 class Permute(View):
