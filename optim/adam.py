@@ -1,5 +1,5 @@
 """Adam (with amsgrad, L2 or decoupled weight decay, maximize) and AdamW."""
-from autograd import backend
+from autograd import backend, cuda_kernels
 from autograd.tensor import Tensor
 
 from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative, effective_grad, increment,
@@ -69,6 +69,10 @@ def adam_update(opt, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, 
                 weight_decay, maximize, decoupled):
     """One Adam step on arrays, in the order of torch's _single_tensor_adam (step already incremented):
     m = lerp(m, g, 1-b1); v = b2*v + (1-b2)*g*g; p += -(lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps)."""
+    if max_exp_avg_sq is None and cuda_kernels.available(param):   # one fused kernel on a GPU
+        cuda_kernels.adam_(param, grad, exp_avg, exp_avg_sq, step, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                           weight_decay=weight_decay, maximize=maximize, decoupled=decoupled)
+        return
     xp = backend.array_module(param)
     if weight_decay != 0 and decoupled:
         param *= 1 - lr * weight_decay

@@ -1,5 +1,5 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize."""
-from autograd import backend
+from autograd import backend, cuda_kernels
 from autograd.tensor import wrap
 
 from .optimizer import Optimizer, _check_lr, effective_grad, params_with_grad
@@ -46,6 +46,10 @@ class SGD(Optimizer):
 def sgd_update(opt, param, grad, buffer, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
     """One SGD step on arrays, in torch's operation order. Returns a new momentum buffer on the first step
     (a copy of the gradient, as torch), else None."""
+    if buffer is not None and momentum != 0 and cuda_kernels.available(param):   # one fused kernel on a GPU
+        cuda_kernels.sgd_momentum_(param, grad, buffer, lr=lr, momentum=momentum, dampening=dampening,
+                                   weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        return None
     xp = backend.array_module(param)
     grad = effective_grad(param, grad, weight_decay, maximize, out=opt._scratch(param, 0))
     new_buffer = None

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import backend, grad_mode
+from .. import backend, cuda_kernels, grad_mode
 from ..function import Function
 from ..tensor import Tensor, wrap
 from . import arithmetic
@@ -97,6 +97,11 @@ class ReLU(Activation):
     @staticmethod
     def derivative(y):
         return y > 0   # a bool mask; multiplying by it keeps grad's dtype
+
+    def backward(self, grad):
+        if not grad_mode.state.enabled and cuda_kernels.available(grad.array):   # one fused kernel on a GPU
+            return wrap(cuda_kernels.relu_backward(grad.array, self.output.array))
+        return Activation.backward(self, grad)
 
 
 class Hardtanh(Activation):
