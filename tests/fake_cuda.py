@@ -10,10 +10,12 @@ that is what finds device bugs without a GPU:
 - reductions, `a[i]` and `argmax` give 0-d device arrays, never NumPy scalars;
 - numpy.* functions called on device arrays dispatch to the fake module (CuPy's __array_function__);
 - a device index beyond the device count raises CUDARuntimeError; arrays remember their device.
+ElementwiseKernel runs the kernels' C bodies as NumPy expressions (the subset autograd/cuda_kernels.py uses).
 Known gaps (it is an ndarray subclass): `isinstance(a, numpy.ndarray)` is True and `numpy.asarray(a)`
-silently gives a host view, where CuPy raises TypeError; kernels (ElementwiseKernel...) are absent.
+silently gives a host view, where CuPy raises TypeError; RawKernel/ReductionKernel/fuse are absent.
 """
 import math
+import re
 import sys
 import types
 
@@ -21,7 +23,7 @@ import numpy as np
 import pytest
 
 DEVICE_COUNT = 1
-STATS = {'synchronize': 0, 'to_host': 0, 'to_device': 0}
+STATS = {'synchronize': 0, 'to_host': 0, 'to_device': 0, 'kernels': 0}
 
 
 class CUDARuntimeError(RuntimeError):
@@ -226,6 +228,41 @@ def as_strided(x, shape=None, strides=None):
     return _wrap(np.lib.stride_tricks.as_strided(_unwrap(x, strict=True), shape, strides), x.device_id)
 
 
+class ElementwiseKernel:
+    """cupy.ElementwiseKernel run by NumPy: the C body is read as Python (`T x =` declarations dropped,
+    `(T)` casts dropped, `c ? a : b` -> where(c, a, b), sqrt -> numpy.sqrt), over arrays of the kernel's T.
+    Enough for autograd/cuda_kernels.py, so that its wiring and formulas are checked against the array code."""
+
+    def __init__(self, in_params, out_params, operation, name='kernel'):
+        self.inputs = [p.split() for p in in_params.split(',')]
+        self.outputs = [p.split() for p in out_params.split(',')]
+        body = re.sub(r'\bT (\w+) =', r'\1 =', operation.replace('(T)', ''))
+        body = re.sub(r'(\w[\w ><]*?) \? ([^:;]+?) : ([^;)]+)', r'where(\1, \2, \3)', body)
+        self.statements = [line.strip() for line in body.split(';') if line.strip()]
+        self.name = name
+
+    def __call__(self, *args):
+        STATS['kernels'] += 1
+        params = self.inputs + self.outputs
+        if len(args) == len(self.inputs):   # outputs not given: allocate them like the first array input
+            first = next(a for a in args if isinstance(a, FakeDeviceArray))
+            args = args + tuple(_wrap(np.zeros_like(_unwrap(first, True))) for _ in self.outputs)
+        dtype = next(a.dtype for (kind, _), a in zip(params, args) if kind == 'T' and isinstance(a, np.ndarray))
+        names = {'where': np.where, 'sqrt': np.sqrt}
+        for (kind, name), value in zip(params, args):
+            names[name] = _unwrap(value, strict=True).copy() if isinstance(value, np.ndarray) else \
+                (np.asarray(value, dtype=dtype) if kind == 'T' else value)
+        for statement in self.statements:
+            target, expression = statement.split('=', 1)
+            target, op = (target[:-1].strip(), target[-1]) if target[-1] in '+-*/' else (target.strip(), '')
+            value = eval(expression if not op else f"{target} {op} ({expression})", {}, names)
+            names[target] = np.asarray(value).astype(dtype, copy=False)
+        for (_, name), out in zip(self.outputs, args[len(self.inputs):]):
+            np.copyto(_unwrap(out, True), names[name])
+        outs = args[len(self.inputs):]
+        return outs[0] if len(outs) == 1 else outs
+
+
 class _MemoryPool:
     def used_bytes(self):
         return 0
@@ -310,7 +347,7 @@ def make_fake_cupy():
                                  is_available=lambda: DEVICE_COUNT > 0)
     return _FakeNamespace('cupy', np, dict(
         ndarray=FakeDeviceArray, asarray=asarray, array=array, asnumpy=asnumpy, copyto=copyto, cuda=cuda,
-        linalg=linalg, lib=types.SimpleNamespace(stride_tricks=stride_tricks), is_fake=True,
+        linalg=linalg, lib=types.SimpleNamespace(stride_tricks=stride_tricks), ElementwiseKernel=ElementwiseKernel,
         get_default_memory_pool=lambda: _POOL, get_default_pinned_memory_pool=lambda: _POOL))
 
 

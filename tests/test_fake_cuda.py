@@ -415,3 +415,24 @@ def test_known_gpu_waits(fake_cuda, loss_of):
     STATS['to_host'] = 0
     loss_of(out, y).backward()
     assert STATS['to_host'] == 0
+
+
+FUSED = {   # optimizers whose update runs as one kernel per parameter on a GPU (autograd/cuda_kernels.py)
+    'SGD momentum': lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+    'SGD dampening maximize': lambda p: optim.SGD(p, lr=0.1, momentum=0.5, dampening=0.3, maximize=True,
+                                                  weight_decay=1e-2),
+    'Adam L2 maximize': lambda p: optim.Adam(p, lr=0.01, weight_decay=1e-2, maximize=True),
+    'AdamW': lambda p: optim.AdamW(p, lr=0.01, weight_decay=0.1),
+}
+
+
+@pytest.mark.parametrize('name', FUSED)
+def test_fused_kernels_run_on_the_device_and_match_the_array_code_on_the_cpu(fake_cuda, name):
+    """The fake runs the kernels' C bodies as NumPy code: their formulas and argument wiring must give the
+    CPU's numbers exactly (test_cuda_kernels.py compares the compiled kernels on a real GPU)."""
+    STATS['kernels'] = 0
+    model, _, losses = _train('cuda', FUSED[name], steps=4)
+    assert STATS['kernels'] > 0, "the fused kernels did not run"
+    cpu_model, _, cpu_losses = _train('cpu', FUSED[name], steps=4)
+    for p, q in zip(model.parameters(), cpu_model.parameters()):
+        same(p, q, f"{name} parameter")
