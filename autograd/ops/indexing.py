@@ -307,13 +307,13 @@ def masked_select(x, mask):
 def sort(x, dim=-1, descending=False):
     xp = backend.array_module(x.array)
     if x.ndim == 0:
-        return values_indices(x.clone(), wrap(xp.zeros((), dtype=np.int64)))
+        return values_indices(x.clone(), wrap(xp.zeros((), dtype=np.int64)), 'sort')
     d = normalize_dims(dim, x.ndim)[0]
     key = x.array
     if descending:
         key = -key.astype(np.int64) if key.dtype.kind in 'bu' else -key
     idx = wrap(xp.argsort(key, axis=d, kind='stable'))
-    return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True), idx)
+    return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True), idx, 'sort')
 
 
 def topk(x, k, dim=-1, largest=True):
@@ -321,7 +321,7 @@ def topk(x, k, dim=-1, largest=True):
     if k > (x.shape[d] if x.ndim else 1):
         raise RuntimeError("selected index k out of range")
     values, indices = sort(x, d, descending=largest)
-    return values_indices(values.narrow(d, 0, k), indices.narrow(d, 0, k))
+    return values_indices(values.narrow(d, 0, k), indices.narrow(d, 0, k), 'topk')
 
 
 def nonzero(x, as_tuple=False):

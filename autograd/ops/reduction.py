@@ -8,7 +8,18 @@ from ..tensor import Tensor, wrap
 from .arithmetic import cast, where
 from .elementwise import floating
 
-values_indices = collections.namedtuple('return_types', ['values', 'indices'])
+class _ValuesIndices(collections.namedtuple('values_indices', ['values', 'indices'])):
+    """(values, indices) of max/min/sort/topk, printed as torch.return_types.<op>(...)."""
+    op = 'max'
+
+    def __repr__(self):
+        return f"autograd.return_types.{self.op}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+
+def values_indices(values, indices, op='max'):
+    result = _ValuesIndices(values, indices)
+    result.op = op
+    return result
 
 
 def normalize_dims(dim, ndim, op='sum'):
@@ -183,7 +194,7 @@ def _extremum(x, dim, keepdim, largest):
     values = SelectAlong.apply(x, indices=indices, dim=d, keepdim=True) if x.ndim else x.clone()
     if not keepdim and x.ndim:
         values, indices = values.squeeze(d), wrap(idx.squeeze(d))
-    return values_indices(values, indices)
+    return values_indices(values, indices, 'max' if largest else 'min')
 
 
 def max(x, dim=None, keepdim=False):
