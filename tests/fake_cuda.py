@@ -15,6 +15,7 @@ Known gaps (it is an ndarray subclass): `isinstance(a, numpy.ndarray)` is True a
 silently gives a host view, where CuPy raises TypeError; RawKernel/ReductionKernel/fuse are absent.
 """
 import math
+import os
 import re
 import sys
 import types
@@ -386,3 +387,17 @@ def fake_cuda(monkeypatch):
     for key in STATS:
         STATS[key] = 0
     return FAKE
+
+
+@pytest.fixture
+def benchmarks(monkeypatch):
+    """benchmarks/ importable; common.py's thread settings (env vars, torch threads) undone afterwards."""
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'benchmarks'))
+    for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+        monkeypatch.setenv(var, os.environ.get(var, ''))
+    monkeypatch.setattr(sys, 'argv', ['benchmark'])
+    import torch
+    threads = torch.get_num_threads()
+    import common, gpu_sweep, op_overhead   # noqa: E401
+    yield common, gpu_sweep, op_overhead
+    torch.set_num_threads(threads)

@@ -11,7 +11,7 @@ import pytest
 
 import autograd
 from autograd import backend, nn
-from fake_cuda import fake_cuda  # noqa: F401  (the fixture, for saving a CUDA checkpoint)
+from fake_cuda import benchmarks, fake_cuda  # noqa: F401  (fixtures)
 
 CAUSES = {   # the state backend's import leaves -> words the message must hold (why, and what to do)
     'cupy missing': (None, backend.CUPY_MISSING,
@@ -72,6 +72,15 @@ def test_a_cuda_checkpoint_needs_map_location_without_cuda(fake_cuda, monkeypatc
         autograd.load(buffer)
     buffer.seek(0)
     assert autograd.load(buffer, map_location='cpu')['w'].device.type == 'cpu'
+
+
+def test_benchmarks_asked_for_cuda_exit_saying_why(no_cuda, benchmarks):
+    common, gpu_sweep, _ = benchmarks
+    with pytest.raises(SystemExit) as caught:
+        gpu_sweep.main(['--batch-sizes', '64'])
+    assert 'no CUDA device' in str(caught.value) and all(words in str(caught.value) for words in no_cuda[:-1])
+    with pytest.raises(SystemExit, match='--device cuda: autograd sees no CUDA device'):
+        common.check_device(common.parser('x').parse_args(['--device', 'cuda']))
 
 
 @pytest.mark.skipif('cupy' in sys.modules, reason="CuPy is installed here: this checks a machine without it")

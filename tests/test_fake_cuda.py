@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import autograd
 from autograd import nn, optim
-from fake_cuda import FakeDeviceArray, STATS, fake_cuda  # noqa: F401  (fake_cuda is the fixture)
+from fake_cuda import FakeDeviceArray, STATS, benchmarks, fake_cuda  # noqa: F401  (fixtures)
 from op_specs import OPS
 
 SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -436,3 +436,22 @@ def test_fused_kernels_run_on_the_device_and_match_the_array_code_on_the_cpu(fak
     cpu_model, _, cpu_losses = _train('cpu', FUSED[name], steps=4)
     for p, q in zip(model.parameters(), cpu_model.parameters()):
         same(p, q, f"{name} parameter")
+
+
+# ---- the benchmarks' --device cuda paths -------------------------------------------------------------
+def test_benchmarks_time_gpu_work_up_to_a_synchronize(fake_cuda, benchmarks, capsys):
+    common, gpu_sweep, op_overhead = benchmarks
+    runs = {'op chain': op_overhead.chain(autograd, 8, 'cuda'), 'matmul': op_overhead.matmul(autograd, 8, 'cuda')}
+    images, labels = np.zeros((40, 1, 28, 28), np.float32), np.arange(40) % 10
+    for loader in ('dataloader', 'index'):
+        model = common.models().build('mlp', autograd.nn).to('cuda')
+        runs[loader] = common.epoch_runner(autograd, model, images, labels, 16, 0.01, 'cuda', loader=loader)
+    for name, run in runs.items():
+        before = STATS['synchronize']
+        run()
+        assert STATS['synchronize'] == before + 1, f"{name}: a timed run must end by waiting for the GPU"
+    before = STATS['synchronize']
+    rows = gpu_sweep.main(['--batch-sizes', '16', '32', '--steps', '2', '--repeats', '1'])
+    assert STATS['synchronize'] - before == 2 * 2   # warm-up and one timed run of the GPU column, per batch size
+    assert [r['batch_size'] for r in rows] == [16, 32] and all(r['autograd_gpu'] > 0 for r in rows)
+    assert 'Fake CUDA device' in capsys.readouterr().out
