@@ -3,8 +3,8 @@ import contextlib
 
 import numpy
 
-CUPY_MISSING = ("CuPy is not installed. On a machine with an NVIDIA GPU, pip install 'ndgrad[cuda]' (CuPy for "
-                "CUDA 12; use cupy-cuda13x for CUDA 13)")
+CUPY_MISSING = ("CuPy is not installed. On a machine with an NVIDIA GPU, pip install 'ndgrad[cuda]' (cupy-cuda12x, "
+                "for CUDA 12) or 'ndgrad[cuda13]' (cupy-cuda13x, for CUDA 13)")
 NO_DEVICE = ("CuPy found no CUDA device. Check that `nvidia-smi` lists a GPU and that CUDA_VISIBLE_DEVICES does not "
              "hide it")
 
