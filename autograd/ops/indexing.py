@@ -143,6 +143,7 @@ def _address(array):
 
 class IndexPut(Function):
     """A copy of x with values written at index (the out-of-place form of x[index] = v)."""
+    torch_name = 'CopySlices'
     def forward(self, x, v, index):
         self.args = (index, v.array.shape)
         out = x.array.copy()
@@ -295,7 +296,11 @@ def masked_fill(x, mask, value):
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
     value = cast(as_operand(value, x) if not isinstance(value, Tensor) else value, x.array.dtype)
-    return Where.apply(mask, value, x)
+    return MaskedFill.apply(mask, value, x)
+
+
+class MaskedFill(Where):
+    torch_name = 'MaskedFillBackward0'
 
 
 def masked_select(x, mask):
@@ -313,7 +318,8 @@ def sort(x, dim=-1, descending=False):
     if descending:
         key = -key.astype(np.int64) if key.dtype.kind in 'bu' else -key
     idx = wrap(xp.argsort(key, axis=d, kind='stable'))
-    return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True), idx, 'sort')
+    return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True, node_name='SortBackward0'), idx,
+                          'sort')
 
 
 def topk(x, k, dim=-1, largest=True):

@@ -114,10 +114,10 @@ class Extremum(Function):
     saves_output = True
 
     def name(self):
-        return ('Max' if self.largest else 'Min') + ('Backward1' if self.full else 'Backward0')
+        return self.node_name
 
-    def forward(self, x, dims, keepdim, largest):
-        self.largest, self.full = largest, len(dims) == x.array.ndim and not keepdim
+    def forward(self, x, dims, keepdim, largest, node_name):
+        self.node_name = node_name
         self.save_for_backward(x)
         self.args = (x.array.shape, dims, keepdim)
         if x.array.size == 0 and dims:
@@ -134,7 +134,11 @@ class Extremum(Function):
 
 class SelectAlong(Function):
     """Values of x at `indices` along dim (max/min with dim, sort, topk); gradient scattered back."""
-    def forward(self, x, indices, dim, keepdim):
+    def name(self):
+        return self.node_name
+
+    def forward(self, x, indices, dim, keepdim, node_name):
+        self.node_name = node_name
         xp = backend.array_module(x.array)
         self.args = (x.array.shape, indices, dim, keepdim)
         idx = indices.array if keepdim or indices.ndim == x.ndim else xp.expand_dims(indices.array, dim)
@@ -179,7 +183,8 @@ def _extremum(x, dim, keepdim, largest):
         if x.array.size == 0:
             raise RuntimeError(f"{'max' if largest else 'min'}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
-        return Extremum.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False, largest=largest)
+        return Extremum.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False, largest=largest,
+                              node_name='MaxBackward1' if largest else 'MinBackward1')
     if isinstance(dim, Tensor):   # max(a, b): the elementwise form
         from .arithmetic import maximum, minimum
         return maximum(x, dim) if largest else minimum(x, dim)
@@ -191,9 +196,10 @@ def _extremum(x, dim, keepdim, largest):
     if x.ndim == 0:
         idx = idx.reshape(())
     indices = wrap(idx)
-    values = SelectAlong.apply(x, indices=indices, dim=d, keepdim=True) if x.ndim else x.clone()
     if not keepdim and x.ndim:
-        values, indices = values.squeeze(d), wrap(idx.squeeze(d))
+        indices = wrap(idx.squeeze(d))
+    values = SelectAlong.apply(x, indices=indices, dim=d, keepdim=keepdim,
+                               node_name='MaxBackward0' if largest else 'MinBackward0') if x.ndim else x.clone()
     return values_indices(values, indices, 'max' if largest else 'min')
 
 
@@ -206,11 +212,12 @@ def min(x, dim=None, keepdim=False):
 
 
 def amax(x, dim=(), keepdim=False):
-    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=True)
+    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=True, node_name='AmaxBackward0')
 
 
 def amin(x, dim=(), keepdim=False):
-    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=False)
+    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=False,
+                          node_name='AminBackward0')
 
 
 def argmax(x, dim=None, keepdim=False):
@@ -248,6 +255,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
 class SafeSqrt(Function):
     """sqrt whose gradient is 0 where the result is 0 (std of constant data), as torch's std backward."""
+    torch_name = 'StdBackward0'
     saves_output = True
 
     def forward(self, x):
@@ -272,6 +280,7 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
 class Norm2(Function):
     """Euclidean norm; its gradient is taken as 0 at the zero vector, as torch does."""
+    torch_name = 'LinalgVectorNormBackward0'
     saves_output = True
 
     def forward(self, x, dims, keepdim):
@@ -303,7 +312,7 @@ def norm(x, p='fro', dim=None, keepdim=False):
     return (x.abs() ** p).sum(dims, keepdim) ** (1.0 / p)
 
 
-class LogSumExp(Function):
+class Logsumexp(Function):
     saves_output = True
 
     def forward(self, x, dims, keepdim):
@@ -321,7 +330,7 @@ class LogSumExp(Function):
 
 
 def logsumexp(x, dim, keepdim=False):
-    return LogSumExp.apply(floating(x), dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Logsumexp.apply(floating(x), dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def all(x, dim=None, keepdim=False):
@@ -339,7 +348,7 @@ def count_nonzero(x, dim=None):
     return wrap(backend.array_module(x.array).count_nonzero(x.array, axis=axis)).long()
 
 
-class CumSum(Function):
+class Cumsum(Function):
     def forward(self, x, dim):
         self.dim = dim
         return backend.array_module(x.array).cumsum(x.array, axis=dim, dtype=x.array.dtype)
@@ -368,7 +377,7 @@ def cumsum(x, dim, dtype=None):
         x = x.to(dtype)
     elif x.array.dtype.kind in 'bui':
         x = cast(x, dtypes.int64.numpy_dtype)
-    return CumSum.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0) if x.ndim else x.clone()
+    return Cumsum.apply(x, dim=normalize_dims(dim, x.ndim)[0] if x.ndim else 0) if x.ndim else x.clone()
 
 
 def cumprod(x, dim, dtype=None):

@@ -129,13 +129,21 @@ def transpose(x, dim0, dim1):
     d0, d1 = _dim(dim0, x.ndim), _dim(dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(x, dims=tuple(dims))
+    return Transpose.apply(x, dims=tuple(dims))
+
+
+class Transpose(Permute):
+    torch_name = 'TransposeBackward0'
+
+
+class T(Permute):
+    torch_name = 'TBackward0'
 
 
 def t(x):
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else view_of(x)
+    return T.apply(x, dims=(1, 0)) if x.ndim == 2 else view_of(x)
 
 
 class Expand(View):
@@ -249,6 +257,11 @@ def vstack(tensors):
 
 class Slice(View):
     """x[index] for a basic index (ints, slices, None, Ellipsis): a view; backward pads with zeros."""
+    def name(self):
+        index = self.args[1]
+        sliced = builtins.any(isinstance(p, slice) and p != slice(None) for p in index)
+        return 'SelectBackward0' if not sliced and builtins.any(type(p) is int for p in index) else 'SliceBackward0'
+
     def forward(self, x, index):
         self.args = (x.array.shape, index)
         out = x.array[index]
@@ -357,6 +370,7 @@ def roll(x, shifts, dims=None):
 
 
 class Tile(Function):
+    torch_name = 'RepeatBackward0'
     """np.tile with reps as long as the (left-padded) input: backward sums the copies."""
     def forward(self, x, reps):
         self.args = (x.array.shape, reps)
@@ -386,6 +400,9 @@ def tile(x, dims):
 
 
 class Triangle(Function):
+    def name(self):
+        return 'TriuBackward0' if self.args[1] else 'TrilBackward0'
+
     def forward(self, x, diagonal, upper):
         self.args = (diagonal, upper)
         xp = backend.array_module(x.array)
