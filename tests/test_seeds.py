@@ -111,18 +111,13 @@ WEIGHTS_AND_SHAPES = (  # repr, state_dict names and shapes, parameter count, th
 # Why autograd's output differs today (each a precise finding; strict xfail flips when it is fixed).
 OUT_KWARG = ("004#32: torch.matmul(tensor, tensor.T, out=y3) raises TypeError: Tensor.matmul() got an unexpected "
              "keyword argument 'out' (torch.mul(tensor, tensor, out=z3) likewise); torch writes into out, returns it")
-BCE_GRAD_FN = ("004#74: F.binary_cross_entropy_with_logits(z, y).grad_fn prints <MeanBackward0 ...>; torch prints "
-               "<BinaryCrossEntropyWithLogitsBackward0 ...> (the reduction belongs to the loss node)")
-MSE_GRAD_FN = "001#3: nn.MSELoss()(_Y, Y) prints grad_fn=<MeanBackward0>; torch prints grad_fn=<MseLossBackward0>"
 SELECT_GRAD_FN = ("003#5: preds[0] prints grad_fn=<SliceBackward0>; torch prints grad_fn=<SelectBackward0> (an integer "
                   "index selects)")
-NLL_GRAD_FN = ("003#12 on: F.cross_entropy(...) prints grad_fn=<CrossEntropyBackward0>; torch prints "
-               "grad_fn=<NllLossBackward0> (cross_entropy is log_softmax then nll_loss)")
 LENET_NAMES = ("002#0: `from torchvision.transforms import ToPILImage` raises ImportError (autograd.vision.transforms "
                "has no ToPILImage); past it, train() calls t.set_num_threads(8): AttributeError (autograd has none)")
 SCATTER_0D = ("004#52: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1) with a 0-d index "
-              "raises RuntimeError 'Index tensor must have the same number of dimensions as input tensor'; torch accepts the "
-              "0-d index as one position (the one-hot target_transform)")
+              "raises RuntimeError 'Index tensor must have the same number of dimensions as input tensor'; torch "
+              "accepts the 0-d index as one position (the one-hot target_transform)")
 PROGRAMS = [
     # ---- tensors and autograd ----
     Program('backward of x.pow(2).sum()', '001', (0,)),
@@ -133,8 +128,7 @@ PROGRAMS = [
             rng_cells=('004#21', '004#23'),
             xfail=OUT_KWARG),
     Program('autograd: grad_fn, no_grad, detach, VJP with torch.eye(4, 5)', '004', (73, 74, 76, 78, 80, 82),
-            notebook=True, rng_cells=('004#76',),
-            xfail=BCE_GRAD_FN),
+            notebook=True, rng_cells=('004#76',)),
     Program('linear regression by hand: mm, expand_as, sub_', '002', (1,),
             prelude="import matplotlib.pyplot as plt\nplt.pause = lambda interval: None\n",  # no display to wait on
             epilogue="main()\n",   # the tutorial defines main() and leaves the call to the reader
@@ -146,8 +140,7 @@ PROGRAMS = [
     Program('torch.save of a whole model', '000', (9,),
             epilogue="print(torch.load('./model.pth', weights_only=False))\n"),
     Program('MyNeuralNet with SGD, its parameters, the nn.Parameter variant', '001', (3, 4, 5, 6),
-            epilogue="mynet = MyNeuralNet().to(device)\nprint(mynet(X))\n", rng_cells='all',
-            xfail=MSE_GRAD_FN),
+            epilogue="mynet = MyNeuralNet().to(device)\nprint(mynet(X))\n", rng_cells='all'),
     Program('Dataset and shuffled DataLoader', '001', (8, 11),
             prelude="import torch\nfrom torch.utils.data import Dataset, DataLoader\n", rng_cells='all'),
     Program('Dataset, DataLoader and SGD training', '001', (13,), masks=((r'^(time:\s+)\S+', r'\1<seconds>'),),
@@ -176,10 +169,10 @@ PROGRAMS = [
             xfail=SELECT_GRAD_FN),
     Program('nn tutorial: F.cross_entropy, nn.Module, nn.Parameter, nn.Linear', '003', NOTEBOOK_003[:21],
             prelude=PRELUDE_003, notebook=True, rng_cells='all',
-            xfail=SELECT_GRAD_FN + '; ' + NLL_GRAD_FN),
+            xfail=SELECT_GRAD_FN),
     Program('nn tutorial: optim, TensorDataset, DataLoader, validation, CNN', '003', NOTEBOOK_003,
             prelude=PRELUDE_003, notebook=True, rng_cells='all',
-            xfail=SELECT_GRAD_FN + '; ' + NLL_GRAD_FN),
+            xfail=SELECT_GRAD_FN),
     Program('quickstart: FashionMNIST training, save, load, predict', '004',
             (0, 2, 4, 6, 7, 10, 11, 13, 15, 17, 91, 92),
             setup=fashion_mnist('drive/MyDrive/Data/FashionMNIST', ['drive/MyDrive/Model/FashionMNIST']),
