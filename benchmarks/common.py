@@ -175,12 +175,16 @@ def compare(name, ours, theirs, repeats, per=1, unit='s', target=None, profile=F
                 start = time.perf_counter()
                 fn()
                 runs[label].append((time.perf_counter() - start) / per)
-    result = {'name': name, 'unit': unit, 'target': target, 'repeats': repeats,
-              'autograd': statistics.median(runs['autograd']), 'autograd_runs': runs['autograd'],
-              'torch': statistics.median(runs['torch']) if runs['torch'] else None, 'torch_runs': runs['torch']}
+    result = {'name': name, 'unit': unit, 'target': target, 'repeats': repeats}
+    for label in runs:
+        result[label] = statistics.median(runs[label]) if runs[label] else None
+        result[label + '_min'] = min(runs[label]) if runs[label] else None
+        result[label + '_runs'] = runs[label]
     result['ratio'] = result['autograd'] / result['torch'] if result['torch'] else None
+    # on a shared machine other processes only ever add time: the ratio of the fastest runs is the steadier one
+    result['ratio_of_min'] = result['autograd_min'] / result['torch_min'] if result['torch'] else None
     scale = {'s': 1, 'ms': 1e3, 'us': 1e6}[unit]
-    ratio = f"{result['ratio']:6.2f}x" if result['ratio'] else '      -'
+    ratio = f"{result['ratio']:6.2f}x {result['ratio_of_min']:6.2f}x" if result['ratio'] else '      -'
     goal = f"  (target <= {target}x)" if target else ''
     theirs_text = f"{result['torch'] * scale:10.3f}" if result['torch'] else '         -'
     print(f"{name:34s} {result['autograd'] * scale:10.3f} {theirs_text} {unit:>3s} {ratio}{goal}", flush=True)
@@ -191,8 +195,8 @@ def compare(name, ours, theirs, repeats, per=1, unit='s', target=None, profile=F
 
 
 def header():
-    print(f"{'case':34s} {'autograd':>10s} {'torch':>10s}        ratio   "
-          f"(medians; {THREADS} thread{'s' * (THREADS > 1)} each)")
+    print(f"{'case':34s} {'autograd':>10s} {'torch':>10s}        ratio  of min  "
+          f"(medians of alternating runs; {THREADS} thread{'s' * (THREADS > 1)} each)")
 
 
 def profile_top(fn, top=10):
