@@ -111,8 +111,6 @@ WEIGHTS_AND_SHAPES = (  # repr, state_dict names and shapes, parameter count, th
 # Why autograd's output differs today (each a precise finding; strict xfail flips when it is fixed).
 OUT_KWARG = ("004#32: torch.matmul(tensor, tensor.T, out=y3) raises TypeError: Tensor.matmul() got an unexpected "
              "keyword argument 'out' (torch.mul(tensor, tensor, out=z3) likewise); torch writes into out, returns it")
-SELECT_GRAD_FN = ("003#5: preds[0] prints grad_fn=<SliceBackward0>; torch prints grad_fn=<SelectBackward0> (an integer "
-                  "index selects)")
 LENET_NAMES = ("002#0: `from torchvision.transforms import ToPILImage` raises ImportError (autograd.vision.transforms "
                "has no ToPILImage); past it, train() calls t.set_num_threads(8): AttributeError (autograd has none)")
 SCATTER_0D = ("004#52: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1) with a 0-d index "
@@ -165,14 +163,11 @@ PROGRAMS = [
                       "print(model.layer4[2].left[0].weight.grad.abs().sum())\n"
                       "print(model.layer1[0].left[1].running_mean[:6])\n")),
     Program('nn tutorial: logistic regression by hand', '003', NOTEBOOK_003[:10], prelude=PRELUDE_003,
-            notebook=True, rng_cells='all',
-            xfail=SELECT_GRAD_FN),
+            notebook=True, rng_cells='all'),
     Program('nn tutorial: F.cross_entropy, nn.Module, nn.Parameter, nn.Linear', '003', NOTEBOOK_003[:21],
-            prelude=PRELUDE_003, notebook=True, rng_cells='all',
-            xfail=SELECT_GRAD_FN),
+            prelude=PRELUDE_003, notebook=True, rng_cells='all'),
     Program('nn tutorial: optim, TensorDataset, DataLoader, validation, CNN', '003', NOTEBOOK_003,
-            prelude=PRELUDE_003, notebook=True, rng_cells='all',
-            xfail=SELECT_GRAD_FN),
+            prelude=PRELUDE_003, notebook=True, rng_cells='all'),
     Program('quickstart: FashionMNIST training, save, load, predict', '004',
             (0, 2, 4, 6, 7, 10, 11, 13, 15, 17, 91, 92),
             setup=fashion_mnist('drive/MyDrive/Data/FashionMNIST', ['drive/MyDrive/Model/FashionMNIST']),
