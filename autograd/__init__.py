@@ -4,6 +4,7 @@
 are the top-level nn and optim packages, autograd.utils.data and autograd.vision mirror torch's.
 """
 import builtins
+import functools
 import importlib
 import importlib.abc
 import importlib.util
@@ -67,6 +68,45 @@ tril, triu, diag = Tensor.tril, Tensor.triu, Tensor.diag
 gather, scatter, scatter_add, index_select = Tensor.gather, Tensor.scatter, Tensor.scatter_add, Tensor.index_select
 masked_fill, masked_select, take = Tensor.masked_fill, Tensor.masked_select, Tensor.take
 clone, detach, numel = Tensor.clone, Tensor.detach, Tensor.numel
+
+
+def _with_out(fn):
+    """torch.<fn>(..., out=t): compute, then write the result into t (resized if its shape differs)."""
+    @functools.wraps(fn)
+    def call(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+            raise RuntimeError(f"{fn.__name__}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        if out.shape != result.shape:
+            out.array = zeros(result.shape, dtype=out.dtype, device=out.device).array
+        return out.copy_(result)
+    return call
+
+
+add, sub, mul, div, matmul, mm, bmm = (_with_out(f) for f in (add, sub, mul, div, matmul, mm, bmm))
+exp, log, sqrt, pow, abs, clamp, cat, stack = (_with_out(f) for f in (exp, log, sqrt, pow, abs, clamp, cat, stack))
+subtract, multiply, divide, concat, concatenate, clip = sub, mul, div, cat, cat, clamp
+
+
+def set_num_threads(n):
+    """Threads for NumPy's BLAS (through threadpoolctl when it is installed; otherwise only recorded)."""
+    global _num_threads
+    _num_threads = builtins.int(n)
+    try:
+        import threadpoolctl
+        threadpoolctl.threadpool_limits(_num_threads)
+    except ImportError:
+        pass
+
+
+def get_num_threads():
+    return _num_threads
+
+
+_num_threads = __import__('os').cpu_count() or 1
 
 
 def is_tensor(obj):

@@ -108,14 +108,6 @@ WEIGHTS_AND_SHAPES = (  # repr, state_dict names and shapes, parameter count, th
     "print(sum(p.numel() for p in {model}.parameters()))\n"
     "print(harness.share_state({model}))\n")
 
-# Why autograd's output differs today (each a precise finding; strict xfail flips when it is fixed).
-OUT_KWARG = ("004#32: torch.matmul(tensor, tensor.T, out=y3) raises TypeError: Tensor.matmul() got an unexpected "
-             "keyword argument 'out' (torch.mul(tensor, tensor, out=z3) likewise); torch writes into out, returns it")
-LENET_NAMES = ("002#0: `from torchvision.transforms import ToPILImage` raises ImportError (autograd.vision.transforms "
-               "has no ToPILImage); past it, train() calls t.set_num_threads(8): AttributeError (autograd has none)")
-SCATTER_0D = ("004#52: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1) with a 0-d index "
-              "raises RuntimeError 'Index tensor must have the same number of dimensions as input tensor'; torch "
-              "accepts the 0-d index as one position (the one-hot target_transform)")
 PROGRAMS = [
     # ---- tensors and autograd ----
     Program('backward of x.pow(2).sum()', '001', (0,)),
@@ -123,8 +115,7 @@ PROGRAMS = [
     Program('tensor basics: creation, indexing, cat, matmul out=, add_, numpy sharing', '004',
             (19, 20, 21, 23, 25, 27, 28, 30, 32, 33, 35, 37, 39, 41, 42), notebook=True,
             prelude="import torch\nimport numpy as np\n",   # earlier cells import torch; the page elides numpy
-            rng_cells=('004#21', '004#23'),
-            xfail=OUT_KWARG),
+            rng_cells=('004#21', '004#23')),
     Program('autograd: grad_fn, no_grad, detach, VJP with torch.eye(4, 5)', '004', (73, 74, 76, 78, 80, 82),
             notebook=True, rng_cells=('004#76',)),
     Program('linear regression by hand: mm, expand_as, sub_', '002', (1,),
@@ -154,8 +145,7 @@ PROGRAMS = [
                       "images, labels = harness.array(8, 3, 32, 32), t.tensor([0, 1, 2, 3, 4, 5, 6, 7])\n"
                       "print(net(images[:4]))\n"
                       "loader = [(images[:4], labels[:4]), (images[4:], labels[4:])]  # CIFAR-10 stand-in\n"
-                      "train(loader, net)\ntest(loader, net)\nprint(net(images[:4]))\n"),
-            xfail=LENET_NAMES),
+                      "train(loader, net)\ntest(loader, net)\nprint(net(images[:4]))\n")),
     Program('ResNet34 from ResidualBlocks: repr, weights, forward and backward', '002', (3,), timeout=300,
             epilogue=("model = ResNet()\nprint(model)\n" + WEIGHTS_AND_SHAPES.format(model='model') +
                       "out = model(harness.array(2, 3, 224, 224))\nprint(out.shape, out[:, :6])\n"
@@ -176,8 +166,7 @@ PROGRAMS = [
     Program('datasets and dataloaders: FashionMNIST, shuffled batches, Lambda target transform', '004',
             (44, 46, 49, 50, 52), setup=fashion_mnist('data'), notebook=True,
             epilogue="img, target = ds[0]\nprint(img.shape, img.dtype, target)\n",
-            rng_cells=('004#50',), rng_masks=((r'^Label: \d+', 'Label: ?'),),
-            xfail=SCATTER_0D),
+            rng_cells=('004#50',), rng_masks=((r'^Label: \d+', 'Label: ?'),)),
     Program('build the model: layers, Softmax, named_parameters, loss and optimizer', '004',
             (54, 56, 57, 59, 61, 63, 65, 67, 69, 70, 71, 84, 85, 86), prelude=NN_IMPORTS, notebook=True,
             epilogue="print(loss_fn)\nprint(optimizer)\n", rng_cells=('004#59', '004#67', '004#71'),

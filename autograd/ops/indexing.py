@@ -202,8 +202,8 @@ def _coords(xp, index, dim):
 def _check_index(op, x, dim, index):
     if index.array.dtype.kind not in 'iu':
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
-    if index.ndim != x.ndim and not (x.ndim == 0 and index.ndim <= 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+    if index.ndim != x.ndim and not (x.ndim <= 1 and index.ndim <= 1):   # torch lets 0-d and 1-d mix
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as self tensor")
     return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
 
 
@@ -224,6 +224,8 @@ class Gather(Function):
 
 def gather(x, dim, index):
     d = _check_index('gather', x, dim, index)
+    if index.ndim == 0 and x.ndim == 1:
+        return Gather.apply(x, index=index.reshape(1), dim=d).reshape(())
     return Gather.apply(x, index=index, dim=d)
 
 
@@ -272,6 +274,8 @@ def _pad_to(g, shape):
 
 def scatter(x, dim, index, src):
     d = _check_index('scatter', x, dim, index)
+    if index.ndim == 0 and x.ndim == 1:
+        index = index.reshape(1)
     src = as_operand(src, x) if not isinstance(src, Tensor) else src
     return Scatter.apply(x, cast(src, x.array.dtype), index=index, dim=d)
 

@@ -13,7 +13,7 @@ try:
 except ImportError:
     Image = None
 
-__all__ = ['Compose', 'ToTensor', 'PILToTensor', 'Normalize', 'Lambda', 'Resize', 'InterpolationMode']
+__all__ = ['Compose', 'ToTensor', 'PILToTensor', 'ToPILImage', 'Normalize', 'Lambda', 'Resize', 'InterpolationMode']
 
 
 class Compose:
@@ -76,6 +76,35 @@ class PILToTensor:
 
     def __repr__(self):
         return 'PILToTensor()'
+
+
+class ToPILImage:
+    """C x H x W tensor or H x W x C array -> PIL image; floats are scaled by 255 as torchvision does."""
+
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        if Image is None:
+            raise ImportError("ToPILImage needs Pillow: pip install pillow")
+        if isinstance(pic, Tensor):
+            if pic.ndim not in (2, 3):
+                raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+            a = backend.to_host(pic.detach().array)
+            a = a[None] if a.ndim == 2 else a
+            if a.dtype.kind == 'f' and self.mode != 'F':
+                a = (a * 255).astype(np.uint8)   # torchvision: pic.mul(255).byte(), a truncating cast
+            a = a.transpose(1, 2, 0)
+        elif isinstance(pic, np.ndarray):
+            a = pic[:, :, None] if pic.ndim == 2 else pic
+        else:
+            raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
+        if a.shape[2] == 1:
+            return Image.fromarray(a[:, :, 0], mode=self.mode)
+        return Image.fromarray(a, mode=self.mode)
+
+    def __repr__(self):
+        return 'ToPILImage()' if self.mode is None else f'ToPILImage(mode={self.mode})'
 
 
 class Normalize:
