@@ -118,7 +118,9 @@ def _modified_message(t, op, version, expected, output=False):
 
 
 def _short_name(node_name):
-    """MulBackward0 -> Mul, as torch names the producing op in this message."""
+    """MulBackward0 -> Mul, as torch names the producing op in this message (CopySlices by the index_put it wraps)."""
+    if node_name == 'CopySlices':
+        return 'IndexPut'
     return node_name[:node_name.rindex('Backward')] if 'Backward' in node_name else node_name
 
 
