@@ -20,6 +20,7 @@ import os
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 
@@ -224,7 +225,12 @@ def finish(benchmark, results, args):
     """Write the JSON report when --json was given."""
     if not args.json:
         return
-    report = {'benchmark': benchmark, 'command': 'python ' + ' '.join(sys.argv),
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, capture_output=True,
+                                text=True).stdout.strip() or None
+    except OSError:
+        commit = None
+    report = {'benchmark': benchmark, 'command': 'python ' + ' '.join(sys.argv), 'commit': commit,
               'date': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
               'device': args.device, 'machine': machine(), 'results': results}
     folder = os.path.dirname(os.path.abspath(args.json))

@@ -1,6 +1,7 @@
 """Per-op overhead: forward+backward of a chain of 1,000 elementwise ops on 1x10 tensors (time per op),
-the forward alone, and one 1024x1024 matmul forward+backward, where both libraries wait on the same BLAS
-(the floor). Target: chain ratio autograd/torch <= 3.
+the forward alone; and the BLAS floor: one 1024x1024 matmul forward+backward, and the MLP's first layer
+(linear 784->512 at batch 64 and 256) forward+backward, where nearly all time is in BLAS (NumPy's
+OpenBLAS here, torch's own kernels there). Target: chain ratio autograd/torch <= 3.
 
     python benchmarks/op_overhead.py [--ops 1000] [--json benchmarks/results/op_overhead.json]
 """
@@ -45,6 +46,21 @@ def matmul(lib, size, device):
     return run
 
 
+def linear(lib, batch, device):
+    """The MLP's first layer, forward+backward: three BLAS calls (x W^T, g^T x, plus g W for the input)."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((batch, 784)).astype(np.float32), device=device, requires_grad=True)
+    w = lib.tensor(rng.standard_normal((512, 784)).astype(np.float32) * 0.03, device=device, requires_grad=True)
+    b = lib.zeros(512, device=device, requires_grad=True)
+    sync = common.synchronizer(lib, device)
+
+    def run():
+        x.grad = w.grad = b.grad = None
+        lib.nn.functional.linear(x, w, b).sum().backward()
+        sync()
+    return run
+
+
 def main():
     p = common.parser(__doc__.split('\n')[0])
     p.add_argument('--ops', type=int, default=1000, help='ops in the chain (a multiple of 4)')
@@ -60,6 +76,10 @@ def main():
     results.append(common.compare(f'{args.size}x{args.size} matmul fwd+bwd', matmul(autograd, args.size, args.device),
                                   matmul(torch, args.size, args.device) if torch else None, args.repeats, unit='ms',
                                   profile=args.profile))
+    for batch in (64, 256):
+        results.append(common.compare(f'linear {batch}x784->512 fwd+bwd', linear(autograd, batch, args.device),
+                                      linear(torch, batch, args.device) if torch else None, args.repeats,
+                                      unit='ms', profile=args.profile))
     common.finish('op_overhead', results, args)
 
 
