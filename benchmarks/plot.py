@@ -26,7 +26,7 @@ def main():
                 targets.append(result.get('target'))
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.5))
     rows = range(len(names))
-    colors = ['C2' if t is None or r <= t else 'C3' for r, t in zip(ratios, targets)]
+    colors = ['C7' if t is None else 'C2' if r <= t else 'C3' for r, t in zip(ratios, targets)]   # grey: no target
     ax.barh(rows, ratios, color=colors)
     for row, (ratio, target) in enumerate(zip(ratios, targets)):
         ax.text(ratio, row, f' {ratio:.2f}x', va='center')
@@ -35,7 +35,7 @@ def main():
     ax.axvline(1.0, color='grey', linewidth=0.8)
     ax.set_yticks(list(rows), names)
     ax.invert_yaxis()
-    ax.set_xlabel('time or memory, autograd / torch (lower is better; dashed: target)')
+    ax.set_xlabel('time or memory, autograd / torch (lower is better; dashed: target; grey: no target)')
     ax.set_title('autograd vs PyTorch on CPU')
     fig.savefig(args.out, dpi=100, bbox_inches='tight')
     print(f"wrote {args.out}")
