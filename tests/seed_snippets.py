@@ -346,6 +346,19 @@ def _exec_cell(source, label, namespace, display):
         print(repr(value))
 
 
+def _stand_in_for_ipython():
+    """The nn tutorial imports IPython's set_trace (commented out where it is called): where IPython is not
+    installed, a module that provides the name lets the notebook cell run as it does in a notebook."""
+    try:
+        import IPython.core.debugger  # noqa: F401
+    except ImportError:
+        for name in ('IPython', 'IPython.core', 'IPython.core.debugger'):
+            sys.modules[name] = types.ModuleType(name)
+        sys.modules['IPython.core.debugger'].set_trace = lambda *args, **kwargs: None
+        ipython = sys.modules['IPython']   # matplotlib looks at any IPython module it finds: not in a shell
+        ipython.get_ipython, ipython.version_info = (lambda: None), (8, 24)
+
+
 def _run_child(job, lib):
     for fd, path in ((1, job['out']), (2, job['err'])):
         os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
@@ -354,6 +367,7 @@ def _run_child(job, lib):
     main.__dict__.update(__builtins__=builtins, harness=Harness(lib, job['share'], job['torch_done']))
     sys.modules['__main__'] = main
     sys.modules['torch'].manual_seed(0)   # torch 2.13 seeds its default generator randomly per process
+    _stand_in_for_ipython()
     for label, source, display in job['cells']:
         print(CELL_MARK + label, flush=True)
         try:
