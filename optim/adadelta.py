@@ -6,6 +6,8 @@ from .optimizer import (Optimizer, _check_lr, _check_non_negative, effective_gra
 
 
 class Adadelta(Optimizer):
+    group_defaults = {'maximize': False}
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
         _check_lr(lr)
@@ -17,11 +19,6 @@ class Adadelta(Optimizer):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('maximize', False)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

@@ -7,6 +7,8 @@ from .optimizer import Optimizer, _check_lr, _check_non_negative, effective_grad
 
 
 class Adagrad(Optimizer):
+    group_defaults = {'maximize': False}
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr(lr)
@@ -30,11 +32,6 @@ class Adagrad(Optimizer):
         state['sum'] = wrap(backend.array_module(p.array).full_like(
             p.array, self.defaults['initial_accumulator_value']))
         return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('maximize', False)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

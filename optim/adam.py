@@ -7,6 +7,8 @@ from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative,
 
 
 class Adam(Optimizer):
+    group_defaults = {'amsgrad': False, 'maximize': False, 'decoupled_weight_decay': False}
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
@@ -22,12 +24,6 @@ class Adam(Optimizer):
                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (('amsgrad', False), ('maximize', False), ('decoupled_weight_decay', False)):
-                group.setdefault(key, default)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

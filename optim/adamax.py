@@ -6,6 +6,8 @@ from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative,
 
 
 class Adamax(Optimizer):
+    group_defaults = {'maximize': False}
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
@@ -16,11 +18,6 @@ class Adamax(Optimizer):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('maximize', False)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

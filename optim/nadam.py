@@ -9,6 +9,8 @@ from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative,
 
 
 class NAdam(Optimizer):
+    group_defaults = {'maximize': False, 'decoupled_weight_decay': False}
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
@@ -22,12 +24,6 @@ class NAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('maximize', False)
-            group.setdefault('decoupled_weight_decay', False)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

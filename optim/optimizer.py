@@ -92,10 +92,15 @@ class Optimizer:
     def __getstate__(self):
         return {'defaults': self.defaults, 'state': self.state, 'param_groups': self.param_groups}
 
+    group_defaults = {}   # options that older state dicts may lack, filled in on load (as torch's __setstate__)
+
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._scratch_buffers = {}
         self.defaults.setdefault('differentiable', False)
+        for group in self.__dict__.get('param_groups', ()):
+            for key, default in self.group_defaults.items():
+                group.setdefault(key, default)
 
     def __repr__(self):
         text = self.__class__.__name__ + " ("

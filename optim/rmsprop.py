@@ -6,6 +6,8 @@ from .optimizer import (Optimizer, _check_lr, _check_non_negative, effective_gra
 
 
 class RMSprop(Optimizer):
+    group_defaults = {'momentum': 0, 'centered': False, 'maximize': False}
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_lr(lr)
@@ -18,12 +20,6 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (('momentum', 0), ('centered', False), ('maximize', False)):
-                group.setdefault(key, default)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

@@ -6,6 +6,8 @@ from .optimizer import Optimizer, _check_lr, effective_grad, params_with_grad
 
 
 class SGD(Optimizer):
+    group_defaults = {'nesterov': False, 'maximize': False}
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         _check_lr(lr)
@@ -19,12 +21,6 @@ class SGD(Optimizer):
                         nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
                         fused=fused)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('nesterov', False)
-            group.setdefault('maximize', False)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)
