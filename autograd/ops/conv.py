@@ -5,10 +5,12 @@ A convolution Y = conv(X, W) is bilinear, so its two adjoints close the family u
   conv_transpose(Y, W)  -> X   W^T @ Y, then col2im (scatter-add the columns back onto the image)
   conv_weight(X, Y)     -> W   Y @ im2col(X)^T, summed over the batch
 Each one's backward is written with the other two, so gradients of any order work (create_graph).
-Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). Columns come in one of two layouts:
-  batch first (N, groups, C/groups*kh*kw, OH*OW): a matrix product per image, no transposes;
-  batch last  (groups, C/groups*kh*kw, OH*OW*N): one large product, and the copies and the col2im adds
-    run along N, which is much faster when the output is small (OH*OW <= BATCH_LAST_MAX_PIXELS).
+Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). The layout depends on the output size:
+  large outputs, batch first: columns (N, groups, C/groups*kh*kw, OH*OW), a matrix product per image;
+  small outputs (OH*OW <= BATCH_LAST_MAX_PIXELS), where per-image products are too small for BLAS:
+    im2col side: pixel rows (groups, N*OH*OW, kh*kw*C/groups) cut from a channels-last copy of the image,
+      whose windows copy in runs of kw*C and whose products (rows @ W^T, Y^T @ rows) run fastest;
+    col2im side: batch last (groups, C/groups*kh*kw, OH*OW*N), so the col2im adds run along rows of OW*N.
 """
 from ..backend import array_module
 from ..function import Function
@@ -58,10 +60,17 @@ def im2col(x, geo):
     n, c, h, w = x.shape
     (t, b), (l, r) = geo.pads
     (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
-    if geo.batch_last:
-        image = xp.zeros((c, *geo.padded_hw(), n), dtype=x.dtype)
-        image[:, t:t + h, l:l + w, :] = x.transpose(1, 2, 3, 0)
-        return _windows(image, geo).reshape(geo.groups, c // geo.groups * kh * kw, oh * ow * n)
+    if geo.batch_last:   # pixel rows (groups, N*OH*OW, kh*kw*C/groups) of a channels-last image
+        if t or b or l or r:
+            image = xp.zeros((n, *geo.padded_hw(), c), dtype=x.dtype)
+            image[:, t:t + h, l:l + w] = x.transpose(0, 2, 3, 1)
+        else:
+            image = xp.ascontiguousarray(x.transpose(0, 2, 3, 1))
+        (sh, sw), (dh, dw), g = geo.stride, geo.dilation, geo.groups
+        s_n, s_h, s_w, s_c = image.strides
+        rows = xp.lib.stride_tricks.as_strided(image, (g, n, oh, ow, kh, kw, c // g),
+                                               (s_c * (c // g), s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c))
+        return rows.reshape(g, n * oh * ow, kh * kw * (c // g))
     if t or b or l or r:
         image = xp.zeros((n, c, *geo.padded_hw()), dtype=x.dtype)
         image[:, :, t:t + h, l:l + w] = x
@@ -107,6 +116,12 @@ def _grouped_weight(w, groups):
     return w.reshape(groups, w.shape[0] // groups, -1)   # (groups, O/groups, C/groups*kh*kw)
 
 
+def _row_weight(w, groups):
+    """(O, C/groups, kh, kw) -> (groups, O/groups, kh*kw*C/groups), the order of the pixel rows' columns."""
+    o, cg, kh, kw = w.shape
+    return w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, o // groups, -1)
+
+
 def _batch_last(y, groups):
     """(N, O, OH, OW) -> (groups, O/groups, OH*OW*N), a copy."""
     return array_module(y).ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(groups, y.shape[1] // groups, -1)
@@ -116,10 +131,13 @@ def conv_array(x, w, geo, cols=None):
     xp = array_module(x)
     if cols is None:
         cols = im2col(x, geo)
-    y = xp.matmul(_grouped_weight(w, geo.groups), cols)
-    if geo.batch_last:   # (groups, O/groups, OH*OW*N)
-        y = xp.ascontiguousarray(y.reshape(w.shape[0], *geo.out_hw, x.shape[0]).transpose(3, 0, 1, 2))
-    return y.reshape(x.shape[0], w.shape[0], *geo.out_hw), cols
+    n, o, g = x.shape[0], w.shape[0], geo.groups
+    if geo.batch_last:   # pixel rows @ W^T: (groups, N*OH*OW, O/groups), then back to (N, O, OH, OW)
+        y = xp.matmul(cols, _row_weight(w, g).transpose(0, 2, 1))
+        y = xp.ascontiguousarray(y.reshape(g, n, -1, o // g).transpose(1, 0, 3, 2))
+    else:
+        y = xp.matmul(_grouped_weight(w, g), cols)
+    return y.reshape(n, o, *geo.out_hw), cols
 
 
 def conv_transpose_array(y, w, geo):
@@ -135,8 +153,10 @@ def conv_weight_array(x, y, geo, weight_shape, cols=None):
     if cols is None:
         cols = im2col(x, geo)
     n, g = y.shape[0], geo.groups
-    if geo.batch_last:
-        return xp.matmul(_batch_last(y, g), cols.transpose(0, 2, 1)).reshape(weight_shape)
+    o, cg, kh, kw = weight_shape
+    if geo.batch_last:   # Y^T (groups, O/groups, N*OH*OW) @ pixel rows, back to (O, C/groups, kh, kw)
+        yt = xp.ascontiguousarray(y.reshape(n, g, o // g, -1).transpose(1, 2, 0, 3)).reshape(g, o // g, -1)
+        return xp.ascontiguousarray(xp.matmul(yt, cols).reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
     per_item = xp.matmul(y.reshape(n, g, -1, cols.shape[3]), cols.transpose(0, 1, 3, 2))
     return per_item.sum(0).reshape(weight_shape)
 
