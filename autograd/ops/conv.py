@@ -12,10 +12,15 @@ Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). The layout depends o
       whose windows copy in runs of kw*C and whose products (rows @ W^T, Y^T @ rows) run fastest;
     col2im side: batch last (groups, C/groups*kh*kw, OH*OW*N), so the col2im adds run along rows of OW*N.
 """
+import numpy as np
+
 from ..backend import array_module
 from ..function import Function
 
 BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
+# NumPy (2.x) copies a strided ufunc operand through its buffer when the operand's rows are shorter than the
+# buffer (8192 elements): the col2im adds, rows of OW*N, ran 2-3x slower than with a buffer of 1024
+ADD_BUFFER_SIZE = 1024
 CACHED_COLUMNS_MAX_BYTES = 1 << 28   # larger columns are rebuilt in backward rather than kept alive until then
 
 
@@ -96,14 +101,19 @@ def col2im(cols, geo, channels):
     if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1:   # windows don't overlap: one strided write
         _windows(image, geo)[...] = cols
     else:   # overlapping windows: one strided add per kernel position (not per pixel)
-        for i in range(kh):
-            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-            for j in range(kw):
-                columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-                if geo.batch_last:
-                    image[:, rows, columns] += cols[:, i, j]
-                else:
-                    image[:, :, rows, columns] += cols[:, :, i, j]
+        saved_size = np.setbufsize(ADD_BUFFER_SIZE) if xp is np else None
+        try:
+            for i in range(kh):
+                rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+                for j in range(kw):
+                    columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+                    if geo.batch_last:
+                        image[:, rows, columns] += cols[:, i, j]
+                    else:
+                        image[:, :, rows, columns] += cols[:, :, i, j]
+        finally:
+            if saved_size is not None:
+                np.setbufsize(saved_size)
     h, w = geo.image_hw
     if geo.batch_last:
         return xp.ascontiguousarray(image[:, t:t + h, l:l + w].transpose(3, 0, 1, 2))
