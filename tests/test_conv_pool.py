@@ -396,6 +396,39 @@ def test_pool_double_backward_matches_torch(device, pool):
     np.testing.assert_allclose(ours, run(torch, TF, torch.tensor), rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize('opts', [dict(kernel_size=2), dict(kernel_size=3, stride=1),
+                                  dict(kernel_size=3, stride=2, padding=1)])
+def test_max_pool_double_backward_matches_torch(device, opts):
+    """Unpadded pools keep window positions instead of flat indices; double backward derives them."""
+    x = randn(2, 3, 7, 7, seed=3)
+
+    def run(lib, F, tensor):
+        xs = tensor(x, requires_grad=True)
+        y = F.max_pool2d(xs, **opts)
+        g, = lib.autograd.grad((y * y * y).sum(), xs, create_graph=True)
+        (g * g).sum().backward()
+        return xs.grad.detach().cpu().numpy()
+
+    ours = run(autograd, P, lambda a, **k: autograd.tensor(a, device=device, **k))
+    np.testing.assert_allclose(ours, run(torch, TF, torch.tensor), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize('opts', [dict(kernel_size=2), dict(kernel_size=3, stride=1),
+                                  dict(kernel_size=2, padding=1), dict(kernel_size=3, stride=2, padding=1)])
+def test_max_pool_window_with_nans_picks_the_last_nan_like_torch(device, opts):
+    """torch's loop replaces the running maximum by every NaN, so a window's last NaN is its argmax."""
+    x = randn(2, 3, 6, 6, seed=4)
+    for pos in [(0, 0, 0, 1), (0, 1, 2, 2), (0, 1, 3, 3), (1, 2, 4, 4), (1, 2, 4, 5), (1, 1, 0, 0), (1, 1, 1, 0)]:
+        x[pos] = np.nan
+    ours, ours_idx = P.max_pool2d(autograd.tensor(x, device=device), return_indices=True, **opts)
+    theirs, their_idx = TF.max_pool2d(torch.tensor(x), return_indices=True, **opts)
+    np.testing.assert_array_equal(ours_idx.cpu().numpy(), their_idx.numpy())
+    np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())   # NaNs in the same places
+    ours, ours_idx = P.adaptive_max_pool2d(autograd.tensor(x, device=device), (4, 5), return_indices=True)
+    np.testing.assert_array_equal(ours_idx.cpu().numpy(),
+                                  TF.adaptive_max_pool2d(torch.tensor(x), (4, 5), return_indices=True)[1].numpy())
+
+
 POOL_ERRORS = [
     ("half of effective kernel", lambda m, F: F.max_pool2d(m.zeros(2, 3, 8, 8), 3, padding=2)),
     ("half of effective kernel", lambda m, F: F.avg_pool2d(m.zeros(2, 3, 8, 8), 3, padding=2)),

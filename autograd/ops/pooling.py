@@ -39,12 +39,16 @@ def _disjoint(geo):
 
 class GatherAtIndices(Function):
     """x (N, C, H, W) -> x at flat h*W+w indices (N, C, *index_shape). Backward scatters.
-    values: the result when the caller already has it; valid: False where an index points nowhere."""
+    values: the result when the caller already has it; valid: False where an index points nowhere;
+    argmax: a WindowArgmax that stands in for indices (derived from it only if they are needed)."""
 
-    def forward(self, x, indices=None, disjoint=False, values=None, valid=None):
+    def forward(self, x, indices=None, disjoint=False, values=None, valid=None, argmax=None):
         self.indices, self.disjoint, self.valid, self.image_shape = indices, disjoint, valid, x.shape
+        self.argmax = argmax
         if values is not None:
             return values
+        if indices is None:
+            indices = argmax.flat_indices()
         xp = array_module(x.array)
         flat = x.array.reshape(x.shape[0] * x.shape[1], -1)
         picked = xp.take_along_axis(flat, indices.reshape(flat.shape[0], -1), axis=1).reshape(indices.shape)
@@ -52,14 +56,18 @@ class GatherAtIndices(Function):
 
     def backward(self, grad):
         return ScatterToIndices.apply(grad, indices=self.indices, image_shape=self.image_shape,
-                                      disjoint=self.disjoint, valid=self.valid)
+                                      disjoint=self.disjoint, valid=self.valid, argmax=self.argmax)
 
 
 class ScatterToIndices(Function):
     """values (N, C, ...) summed into zeros (N, C, H, W) at flat h*W+w indices. Backward gathers."""
 
-    def forward(self, values, indices=None, image_shape=None, disjoint=False, valid=None):
-        self.indices, self.disjoint, self.valid = indices, disjoint, valid
+    def forward(self, values, indices=None, image_shape=None, disjoint=False, valid=None, argmax=None):
+        self.indices, self.disjoint, self.valid, self.argmax = indices, disjoint, valid, argmax
+        if argmax is not None and disjoint:
+            return argmax.scatter(values.array, image_shape)
+        if indices is None:
+            indices = argmax.flat_indices()
         xp = array_module(values.array)
         n, c = image_shape[:2]
         out = xp.zeros((n * c, math.prod(image_shape[2:])), dtype=values.array.dtype)
@@ -76,7 +84,39 @@ class ScatterToIndices(Function):
         return out.reshape(image_shape)
 
     def backward(self, grad):
-        return GatherAtIndices.apply(grad, indices=self.indices, disjoint=self.disjoint, valid=self.valid)
+        return GatherAtIndices.apply(grad, indices=self.indices, disjoint=self.disjoint, valid=self.valid,
+                                     argmax=self.argmax)
+
+
+class WindowArgmax:
+    """Each window's first maximum as its position k = i*kw + j in the window, for pools without padding.
+    Flat h*W+w indices are derived from it only when asked for (return_indices, double backward); with
+    disjoint windows the gradient is scattered by position, one strided write per position."""
+    __slots__ = ('positions', 'geo', 'image_width', '_flat')
+
+    def __init__(self, positions, geo, image_width):
+        self.positions, self.geo, self.image_width, self._flat = positions, geo, image_width, None
+
+    def flat_indices(self):
+        if self._flat is None:
+            xp = array_module(self.positions)
+            (kh, kw), (oh, ow) = self.geo.kernel, self.geo.out_hw
+            (sh, sw), (dh, dw), width = self.geo.stride, self.geo.dilation, self.image_width
+            offsets = (xp.arange(kh).reshape(-1, 1) * (dh * width) + xp.arange(kw) * dw).ravel()
+            self._flat = offsets[self.positions] + (xp.arange(oh).reshape(-1, 1) * (sh * width) + xp.arange(ow) * sw)
+        return self._flat
+
+    def scatter(self, values, image_shape):
+        """values (N, C, OH, OW) written into an image at each window's maximum (disjoint windows only)."""
+        xp = array_module(values)
+        (kh, kw), (oh, ow) = self.geo.kernel, self.geo.out_hw
+        (sh, sw), (dh, dw) = self.geo.stride, self.geo.dilation
+        tiled = dh == dw == 1 and (sh, sw) == (kh, kw) and (oh * sh, ow * sw) == tuple(image_shape[2:])
+        out = (xp.empty if tiled else xp.zeros)(image_shape, dtype=values.dtype)   # tiled: every entry written
+        windows = _windows(out, self.geo, 0)
+        for p in range(kh * kw):
+            xp.multiply(values, self.positions == p, out=windows[..., p // kw, p % kw])
+        return out
 
 
 class MaxPool2DWithIndices(GatherAtIndices):
@@ -91,30 +131,59 @@ class MaxUnpool2D(ScatterToIndices):
     pass
 
 
+def _torch_argmax(windows):
+    """windows (..., P) -> torch's max-pool choice: the first maximum, or where the window holds a NaN, its
+    last NaN (torch's loop replaces the running maximum by every NaN)."""
+    xp = array_module(windows)
+    k = windows.argmax(axis=-1)
+    nan = xp.isnan(windows)
+    last_nan = windows.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+    return xp.where(nan.any(axis=-1), last_nan, k)
+
+
+def _window_maxima(x, geo):
+    """Window maxima (N, C, OH, OW) and the position k = i*kw + j in its window of each one's first maximum.
+
+    The windows (padded with the lowest value) are first copied out as kh*kw contiguous planes, one strided
+    pass, so that maxima and positions come from contiguous ufuncs, several times faster than over strided
+    views. A later plane takes over the position only where strictly greater, so the first maximum wins."""
+    xp = array_module(x)
+    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
+    n, c = x.shape[:2]
+    windows = _windows(x, geo, _lowest(x.dtype, xp))
+    planes = xp.ascontiguousarray(windows.transpose(4, 5, 0, 1, 2, 3)).reshape(kh * kw, n, c, oh, ow)
+    dtype = xp.int8 if kh * kw < 128 else xp.int32
+    if kh * kw == 1:
+        values, positions = planes[0], xp.zeros((n, c, oh, ow), dtype=dtype)
+    else:
+        values = xp.maximum(planes[0], planes[1])
+        positions = xp.greater(planes[1], planes[0]).view(xp.int8).astype(dtype, copy=False)
+        for p in range(2, kh * kw):
+            later = xp.multiply(xp.greater(planes[p], values), dtype(p))   # p where this plane is the new max
+            xp.maximum(values, planes[p], out=values)
+            xp.maximum(positions, later, out=positions)   # p only grows, so the last strict increase wins
+    if values.dtype.kind == 'f' and bool(xp.isnan(values).any()):   # NaN equals nothing: torch's rule directly
+        positions = _torch_argmax(xp.moveaxis(planes, 0, -1)).astype(dtype)
+    return values, positions
+
+
+def max_pool_argmax(x, geo):
+    """Max pooling without padding: window maxima and a WindowArgmax (flat indices only if asked for)."""
+    values, positions = _window_maxima(x, geo)
+    return values, WindowArgmax(positions, geo, x.shape[3])
+
+
 def max_pool_indices(x, geo):
-    """Window maxima and the flat h*W+w index of each window's first maximum, (N, C, OH, OW) int64.
+    """Max pooling with padding: window maxima and the flat h*W+w index of each one's maximum, int64.
 
     As torch, a maximum found in the padding (all the window's values are -inf) is reported at the window's
     first in-bounds position; `valid` (None when all are) marks windows that have no in-bounds position."""
     xp = array_module(x)
-    windows = _windows(x, geo, _lowest(x.dtype, xp))
-    n, c, oh, ow, kh, kw = windows.shape
-    # one pass per kernel position over output-sized strided views: far faster than copying the windows
-    # out for argmax; then the first position equal to the maximum (torch's tie rule)
-    values = windows[..., 0, 0].copy()
-    for k in range(1, kh * kw):
-        xp.maximum(values, windows[..., k // kw, k % kw], out=values)
-    k = xp.full(values.shape, kh * kw - 1, dtype=xp.int8 if kh * kw < 128 else xp.int32)
-    for i in range(kh * kw - 2, -1, -1):   # k = i where window[i] is the maximum (small-int arithmetic)
-        k -= (k - i) * (windows[..., i // kw, i % kw] == values).view(xp.int8).astype(k.dtype, copy=False)
-    if values.dtype.kind == 'f' and bool(xp.isnan(values).any()):   # NaN equals nothing: find it directly
-        k = windows.reshape(n, c, oh, ow, kh * kw).argmax(axis=4)
-    (sh, sw), (dh, dw), ((t, b), (l, r)) = geo.stride, geo.dilation, geo.pads
+    values, k = _window_maxima(x, geo)
+    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
+    (sh, sw), (dh, dw), ((t, _), (l, _)) = geo.stride, geo.dilation, geo.pads
     height, width = x.shape[2:]
     h_start, w_start = xp.arange(oh).reshape(-1, 1) * sh - t, xp.arange(ow) * sw - l
-    if not (t or b or l or r):   # every window inside the input: index = window start + offset of k
-        offsets = (xp.arange(kh).reshape(-1, 1) * (dh * width) + xp.arange(kw) * dw).ravel()
-        return values, offsets[k] + (h_start * width + w_start), None
     h, w = h_start + (k // kw) * dh, w_start + (k % kw) * dw
     valid = None
     outside = (h < 0) | (h >= height) | (w < 0) | (w >= width)
@@ -227,8 +296,14 @@ def _unbatch(t, unbatched):
 
 
 def _max_pool(batched, geo, return_indices, unbatched, node=MaxPool2DWithIndices):
-    values, indices, valid = max_pool_indices(batched.array, geo)
-    out = node.apply(batched, indices=indices, disjoint=_disjoint(geo), values=values, valid=valid)
+    (t, b), (l, r) = geo.pads
+    if t or b or l or r:
+        values, indices, valid = max_pool_indices(batched.array, geo)
+        out = node.apply(batched, indices=indices, disjoint=_disjoint(geo), values=values, valid=valid)
+    else:
+        values, argmax = max_pool_argmax(batched.array, geo)
+        out = node.apply(batched, disjoint=_disjoint(geo), values=values, argmax=argmax)
+        indices = argmax.flat_indices() if return_indices else None
     out = _unbatch(out, unbatched)
     return (out, _unbatch(wrap(indices), unbatched)) if return_indices else out
 
@@ -356,7 +431,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     rows, cols = positions
     windows = batched.array[:, :, rows[:, None, :, None], cols[None, :, None, :]]
     n, c, _, _, kh, kw = windows.shape
-    k = windows.reshape(n, c, oh, ow, kh * kw).argmax(axis=4)
+    k = _torch_argmax(windows.reshape(n, c, oh, ow, kh * kw))
     indices = rows[xp.arange(oh)[:, None], k // kw] * w + cols[xp.arange(ow), k % kw]
     out = AdaptiveMaxPool2D.apply(batched, indices=indices, disjoint=False)
     if return_indices:
