@@ -14,8 +14,10 @@ Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). The layout depends o
 """
 import numpy as np
 
+from .. import grad_mode
 from ..backend import array_module
 from ..function import Function
+from ..tensor import wrap
 
 BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
 # NumPy (2.x) copies a strided ufunc operand through its buffer when the operand's rows are shorter than the
@@ -59,8 +61,10 @@ def _windows(image, geo):
     return array_module(image).lib.stride_tricks.as_strided(image, shape, strides)
 
 
-def im2col(x, geo):
-    """x (N, C, H, W) -> columns in geo's layout, one copy of a strided view (of a padded copy if padded)."""
+def im2col(x, geo, ones_row=False):
+    """x (N, C, H, W) -> columns in geo's layout, one copy of a strided view (of a padded copy if padded).
+    ones_row (batch first only): a row of ones after each group's columns, which turns a bias into one more
+    weight column, so the matrix product adds it instead of another pass over the output."""
     xp = array_module(x)
     n, c, h, w = x.shape
     (t, b), (l, r) = geo.pads
@@ -80,7 +84,14 @@ def im2col(x, geo):
         image = xp.zeros((n, c, *geo.padded_hw()), dtype=x.dtype)
         image[:, :, t:t + h, l:l + w] = x
         x = image
-    return _windows(x, geo).reshape(n, geo.groups, c // geo.groups * kh * kw, oh * ow)
+    g, k = geo.groups, c // geo.groups * kh * kw
+    windows = _windows(x, geo)
+    if not ones_row:
+        return windows.reshape(n, g, k, oh * ow)
+    cols = xp.empty((n, g, k + 1, oh * ow), dtype=x.dtype)
+    cols[:, :, :k].reshape(n, g, c // g, kh, kw, oh, ow)[...] = windows.reshape(n, g, c // g, kh, kw, oh, ow)
+    cols[:, :, k] = 1
+    return cols
 
 
 def col2im(cols, geo, channels):
@@ -137,16 +148,26 @@ def _batch_last(y, groups):
     return array_module(y).ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(groups, y.shape[1] // groups, -1)
 
 
-def conv_array(x, w, geo, cols=None):
+def conv_array(x, w, geo, b=None):
+    """conv(x, w) + b and the columns of x (for the weight gradient)."""
     xp = array_module(x)
-    if cols is None:
-        cols = im2col(x, geo)
     n, o, g = x.shape[0], w.shape[0], geo.groups
     if geo.batch_last:   # pixel rows @ W^T: (groups, N*OH*OW, O/groups), then back to (N, O, OH, OW)
-        y = xp.matmul(cols, _row_weight(w, g).transpose(0, 2, 1))
-        y = xp.ascontiguousarray(y.reshape(g, n, -1, o // g).transpose(1, 0, 3, 2))
-    else:
+        cols = im2col(x, geo)
+        y = xp.matmul(cols, _row_weight(w, g).transpose(0, 2, 1)).reshape(g, n, -1, o // g).transpose(1, 0, 3, 2)
+        out = xp.empty((n, g, o // g, y.shape[3]), dtype=y.dtype)
+        if b is None:
+            out[...] = y
+        else:   # the bias rides along with the copy back to (N, O, OH, OW)
+            xp.add(y, b.reshape(1, g, o // g, 1), out=out)
+        return out.reshape(n, o, *geo.out_hw), cols
+    if b is None:
+        cols = im2col(x, geo)
         y = xp.matmul(_grouped_weight(w, g), cols)
+    else:   # the bias as one more weight column, against a row of ones
+        cols = im2col(x, geo, ones_row=True)
+        y = xp.matmul(xp.concatenate([_grouped_weight(w, g), b.reshape(g, o // g, 1)], axis=2), cols)
+        cols = cols[:, :, :-1]
     return y.reshape(n, o, *geo.out_hw), cols
 
 
@@ -178,7 +199,14 @@ def _add_bias(out, b):
 
 
 def _bias_grad(grad, need):
-    return grad.sum(tuple(d for d in range(grad.ndim) if d != 1)) if len(need) > 2 and need[2] else None
+    if len(need) < 3 or not need[2]:
+        return None
+    g = grad.array
+    if grad_mode.state.enabled or g.size == 0:   # recording the backward: stay in Tensor ops
+        return grad.sum(tuple(d for d in range(grad.ndim) if d != 1))
+    xp, (n, o) = array_module(g), g.shape[:2]   # the sum over pixels as a BLAS matrix-vector product, which
+    per_item = xp.matmul(g.reshape(n * o, -1), xp.ones(g.size // (n * o), dtype=g.dtype))   # is 2x NumPy's sum
+    return wrap(per_item.reshape(n, o).sum(0))
 
 
 class Convolution(Function):
@@ -187,9 +215,9 @@ class Convolution(Function):
     def forward(self, x, w, b=None, geo=None):
         self.save_for_backward(x, w)
         self.geo = geo
-        y, cols = conv_array(geo.as_2d(x.array), geo.as_2d(w.array), geo)
+        y, cols = conv_array(geo.as_2d(x.array), geo.as_2d(w.array), geo, None if b is None else b.array)
         self.cols = cols if cols.nbytes <= CACHED_COLUMNS_MAX_BYTES else None
-        return _add_bias(geo.as_given(y), b)
+        return geo.as_given(y)
 
     def backward(self, grad):
         x, w = self.saved_tensors
