@@ -228,6 +228,16 @@ def test_conv_keeps_float32_and_frees_columns(device, batch_last):
     assert node.cols is None   # the im2col buffer is released after backward
 
 
+@pytest.mark.parametrize('batch_last', [False, True])
+@pytest.mark.parametrize('transposed', [False, True])
+def test_conv_and_max_pool_take_an_empty_batch(device, batch_last, transposed):
+    conv, tconv = (C.conv_transpose2d, TF.conv_transpose2d) if transposed else (C.conv2d, TF.conv2d)
+    with layout(batch_last):
+        compare(lambda x, w, b: P.max_pool2d(conv(x, w, b, padding=1), 2),
+                lambda x, w, b: TF.max_pool2d(tconv(x, w, b, padding=1), 2),
+                [randn(0, 3, 8, 8), randn(3, 3, 3, 3, seed=1), randn(3, seed=2)], device)
+
+
 def test_huge_columns_are_rebuilt_in_backward_not_cached(device, monkeypatch):
     monkeypatch.setattr(C, 'CACHED_COLUMNS_MAX_BYTES', 0)
     compare(lambda x, w: C.conv2d(x, w, padding=1), lambda x, w: TF.conv2d(x, w, padding=1),

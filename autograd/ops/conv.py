@@ -145,7 +145,8 @@ def _row_weight(w, groups):
 
 def _batch_last(y, groups):
     """(N, O, OH, OW) -> (groups, O/groups, OH*OW*N), a copy."""
-    return array_module(y).ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(groups, y.shape[1] // groups, -1)
+    n, o, oh, ow = y.shape
+    return array_module(y).ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(groups, o // groups, oh * ow * n)
 
 
 def conv_array(x, w, geo, b=None):
@@ -154,8 +155,10 @@ def conv_array(x, w, geo, b=None):
     n, o, g = x.shape[0], w.shape[0], geo.groups
     if geo.batch_last:   # pixel rows @ W^T: (groups, N*OH*OW, O/groups), then back to (N, O, OH, OW)
         cols = im2col(x, geo)
-        y = xp.matmul(cols, _row_weight(w, g).transpose(0, 2, 1)).reshape(g, n, -1, o // g).transpose(1, 0, 3, 2)
-        out = xp.empty((n, g, o // g, y.shape[3]), dtype=y.dtype)
+        pixels = geo.out_hw[0] * geo.out_hw[1]
+        y = xp.matmul(cols, _row_weight(w, g).transpose(0, 2, 1))
+        y = y.reshape(g, n, pixels, o // g).transpose(1, 0, 3, 2)
+        out = xp.empty((n, g, o // g, pixels), dtype=y.dtype)
         if b is None:
             out[...] = y
         else:   # the bias rides along with the copy back to (N, O, OH, OW)
@@ -174,7 +177,7 @@ def conv_array(x, w, geo, b=None):
 def conv_transpose_array(y, w, geo):
     n, g = y.shape[0], geo.groups
     wg = _grouped_weight(w, g)
-    y = _batch_last(y, g) if geo.batch_last else y.reshape(n, g, wg.shape[1], -1)
+    y = _batch_last(y, g) if geo.batch_last else y.reshape(n, g, wg.shape[1], y.shape[2] * y.shape[3])
     cols = array_module(y).matmul(wg.transpose(0, 2, 1), y)
     return col2im(cols, geo, w.shape[1] * g)
 
@@ -186,9 +189,11 @@ def conv_weight_array(x, y, geo, weight_shape, cols=None):
     n, g = y.shape[0], geo.groups
     o, cg, kh, kw = weight_shape
     if geo.batch_last:   # Y^T (groups, O/groups, N*OH*OW) @ pixel rows, back to (O, C/groups, kh, kw)
-        yt = xp.ascontiguousarray(y.reshape(n, g, o // g, -1).transpose(1, 2, 0, 3)).reshape(g, o // g, -1)
+        pixels = geo.out_hw[0] * geo.out_hw[1]
+        yt = xp.ascontiguousarray(y.reshape(n, g, o // g, pixels).transpose(1, 2, 0, 3))
+        yt = yt.reshape(g, o // g, n * pixels)
         return xp.ascontiguousarray(xp.matmul(yt, cols).reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
-    per_item = xp.matmul(y.reshape(n, g, -1, cols.shape[3]), cols.transpose(0, 1, 3, 2))
+    per_item = xp.matmul(y.reshape(n, g, o // g, cols.shape[3]), cols.transpose(0, 1, 3, 2))
     return per_item.sum(0).reshape(weight_shape)
 
 
