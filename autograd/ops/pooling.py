@@ -144,17 +144,22 @@ def _torch_argmax(windows):
 def _window_maxima(x, geo):
     """Window maxima (N, C, OH, OW) and the position k = i*kw + j in its window of each one's first maximum.
 
-    The windows (padded with the lowest value) are first copied out as kh*kw contiguous planes, one strided
-    pass, so that maxima and positions come from contiguous ufuncs, several times faster than over strided
-    views. A later plane takes over the position only where strictly greater, so the first maximum wins."""
+    Disjoint windows (padded with the lowest value) are first copied out as kh*kw contiguous planes, one
+    strided pass and at most the input's size, so that maxima and positions come from contiguous ufuncs,
+    several times faster than over strided views; overlapping windows, whose planes would outgrow the input
+    kh*kw/(sh*sw) times, are read as strided views. A later plane takes over the position only where strictly
+    greater, so the first maximum wins."""
     xp = array_module(x)
     (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
     n, c = x.shape[:2]
     windows = _windows(x, geo, _lowest(x.dtype, xp))
-    planes = xp.ascontiguousarray(windows.transpose(4, 5, 0, 1, 2, 3)).reshape(kh * kw, n, c, oh, ow)
+    if _disjoint(geo):
+        planes = xp.ascontiguousarray(windows.transpose(4, 5, 0, 1, 2, 3)).reshape(kh * kw, n, c, oh, ow)
+    else:
+        planes = [windows[..., p // kw, p % kw] for p in range(kh * kw)]
     dtype = xp.int8 if kh * kw < 128 else xp.int32
     if kh * kw == 1:
-        values, positions = planes[0], xp.zeros((n, c, oh, ow), dtype=dtype)
+        values, positions = xp.ascontiguousarray(planes[0]), xp.zeros((n, c, oh, ow), dtype=dtype)
     else:
         values = xp.maximum(planes[0], planes[1])
         positions = xp.greater(planes[1], planes[0]).view(xp.int8).astype(dtype, copy=False)
@@ -163,7 +168,7 @@ def _window_maxima(x, geo):
             xp.maximum(values, planes[p], out=values)
             xp.maximum(positions, later, out=positions)   # p only grows, so the last strict increase wins
     if values.dtype.kind == 'f' and bool(xp.isnan(values).any()):   # NaN equals nothing: torch's rule directly
-        positions = _torch_argmax(xp.moveaxis(planes, 0, -1)).astype(dtype)
+        positions = _torch_argmax(windows.reshape(n, c, oh, ow, kh * kw)).astype(dtype)
     return values, positions
 
 
