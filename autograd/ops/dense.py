@@ -24,10 +24,7 @@ class Linear(Function):
         # torch's grad_fn depends on the path its linear takes: addmm, mm, or a view around a matmul
         self.node_name = _LINEAR_NODE_NAMES[min(x.array.ndim, 3), bool(bias)]
         self.save_for_backward(x, weight)
-        out = x.array @ weight.array.T
-        if bias:
-            out += bias[0].array
-        return out
+        return linear_array(x.array, weight.array, bias[0].array if bias else None)
 
     def backward(self, grad):
         x, weight = self.saved_tensors
@@ -45,6 +42,23 @@ class Linear(Function):
         dw = wrap(g2.T @ x.array.reshape(-1, n_in)) if needs[1] else None
         db = wrap(g2.sum(axis=0)) if len(needs) > 2 and needs[2] else None
         return (dx, dw, db)[:len(needs)]
+
+
+SMALL_BATCH = 128   # measured crossover of the two product orientations below (OpenBLAS, float32)
+
+
+def linear_array(x, w, b):
+    """x @ w.T + b. For a small 2-D batch OpenBLAS is faster on (w @ x.T).T, a transposed view that the bias
+    add then writes back as rows (64x784 by 512x784 with bias: 426 us against 471 us); for larger batches
+    x @ w.T is (256 rows: 1.35 ms against 1.51 ms)."""
+    xp = backend.array_module(x)
+    if x.ndim == 2 and x.shape[0] <= SMALL_BATCH and xp is backend.numpy:
+        columns = (w @ x.T).T
+        return xp.add(columns, b, order='C') if b is not None else xp.ascontiguousarray(columns)
+    out = x @ w.T
+    if b is not None:
+        out += b
+    return out
 
 
 class Embedding(Function):
