@@ -206,7 +206,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         raise RuntimeError("step must be nonzero")
     start, end, step = values
     if (end - start) * step < 0:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     integral = builtins.all(isinstance(v, numbers.Integral) for v in values)
     default = np.dtype(np.int64) if integral else dtypes.default_float.numpy_dtype
     n = builtins.max(math.ceil((end - start) / step), 0)

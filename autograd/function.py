@@ -8,7 +8,7 @@ import builtins
 import weakref
 
 from . import grad_mode
-from .tensor import Tensor, wrap
+from .tensor import wrap
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
          "they have already been freed). Saved intermediate values of the graph are freed when you call "

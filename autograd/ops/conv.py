@@ -397,14 +397,21 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n_spatial, op)
                            f"size: ({' x '.join(map(str, extent))}). Kernel size can't be greater than actual "
                            f"input size")
     out = tuple(_out_size(*a) for a in zip(spatial, pads, kernel, stride, dilation))
-    if n_spatial == 1:   # a 1-d convolution is a 2-d one over height 1
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
-        kernel, spatial, out = (1,) + kernel, (1,) + spatial, (1,) + out
-    geo = ConvGeometry(stride, dilation, pads, groups, kernel, spatial, out,
-                       batch_last=out[0] * out[1] <= BATCH_LAST_MAX_PIXELS, one_d=n_spatial == 1)
-    args = (input, weight) if bias is None else (input, weight, bias)
-    y = Convolution.apply(*args, geo=geo)
+    y = _apply_2d(Convolution, input, weight, bias, stride, dilation, pads, groups, kernel, spatial, out,
+                  pixels=out)
     return y.squeeze(0) if unbatched else y
+
+
+def _apply_2d(cls, input, weight, bias, stride, dilation, pads, groups, kernel, image, columns, pixels):
+    """Run a convolution-like Function on its geometry; a 1-d one is a 2-d one over height 1."""
+    one_d = len(kernel) == 1
+    if one_d:
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        kernel, image, columns, pixels = (1,) + kernel, (1,) + image, (1,) + columns, (1,) + pixels
+    geo = ConvGeometry(stride, dilation, pads, groups, kernel, image, columns,
+                       batch_last=pixels[0] * pixels[1] <= BATCH_LAST_MAX_PIXELS, one_d=one_d)
+    args = (input, weight) if bias is None else (input, weight, bias)
+    return cls.apply(*args, geo=geo)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -456,13 +463,8 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, spatial))}). Calculated output "
                            f"size per channel: ({' x '.join(map(str, image))}). Output size is too small")
     pads = tuple((p, p) for p in padding)
-    if n_spatial == 1:
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
-        kernel, spatial, image = (1,) + kernel, (1,) + spatial, (1,) + image
-    geo = ConvGeometry(stride, dilation, pads, groups, kernel, image, spatial,
-                       batch_last=spatial[0] * spatial[1] <= BATCH_LAST_MAX_PIXELS, one_d=n_spatial == 1)
-    args = (input, weight) if bias is None else (input, weight, bias)
-    x = ConvTranspose.apply(*args, geo=geo)
+    x = _apply_2d(ConvTranspose, input, weight, bias, stride, dilation, pads, groups, kernel, image, spatial,
+                  pixels=spatial)
     return x.squeeze(0) if unbatched else x
 
 

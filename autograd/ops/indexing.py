@@ -203,7 +203,7 @@ def _check_index(op, x, dim, index):
     if index.array.dtype.kind not in 'iu':
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
     if index.ndim != x.ndim and not (x.ndim <= 1 and index.ndim <= 1):   # torch lets 0-d and 1-d mix
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as self tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
 
 

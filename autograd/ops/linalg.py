@@ -25,7 +25,7 @@ class Matmul(Function):
             if a.array.ndim == 2 and b.array.ndim == 2:
                 raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(a.array.shape)} and "
                                    f"{_shape_text(b.array.shape)})") from None
-            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to match: matmul of "
+            raise RuntimeError("Expected size for first two dimensions of batch2 tensor to match: matmul of "
                                f"shapes {list(a.array.shape)} and {list(b.array.shape)} is not defined") from None
 
     def backward(self, grad):
@@ -61,17 +61,17 @@ def matmul(a, b):
 
 def mm(a, b):
     if a.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if b.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     return matmul(a, b)
 
 
 def bmm(a, b):
     if a.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
                            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
@@ -90,7 +90,7 @@ def dot(a, b):
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
                            f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
-                           f"respectively")
+                           "respectively")
     if a.dtype != b.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype.scalar_name} "
                            f"and {b.dtype.scalar_name}")
@@ -119,7 +119,7 @@ def _parse_einsum(equation, operands_):
     lhs, rhs = equation.split('->') if '->' in equation else (equation, None)
     terms = lhs.split(',')
     if len(terms) != len(operands_):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(terms) < len(operands_) else
                            "einsum(): fewer operands were provided than specified in the equation")
     used = set(lhs)
@@ -171,14 +171,13 @@ def _expand_to_term(g, target, term, shape):
     if target == term:
         return g
     letters = ''.join(dict.fromkeys(term))
+    if len(letters) != len(term):   # a repeated index (a diagonal) would need a scatter onto the diagonal
+        raise RuntimeError("einsum backward through a repeated index (a diagonal) is not supported")
     view_shape = [g.shape[target.index(c)] if c in target else 1 for c in letters]
     order = [target.index(c) for c in letters if c in target]
     g = g.permute(*order).reshape(view_shape) if order else g.reshape(view_shape)
     sizes = {c: shape[term.index(c)] for c in letters}
     g = g.expand(*[sizes[c] for c in letters])
-    if len(letters) != len(term):   # a repeated index (diagonal): only its diagonal gets gradient
-        from ..creation import zeros
-        raise RuntimeError("einsum backward through a repeated index (a diagonal) is not supported")
     return g.permute(*[letters.index(c) for c in term]) if letters != term else g
 
 

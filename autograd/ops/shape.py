@@ -3,7 +3,7 @@ import builtins
 
 from .. import backend
 from ..function import Function
-from ..tensor import Tensor, wrap, _shape_arg
+from ..tensor import Tensor, _shape_arg
 from .reduction import normalize_dims
 
 
