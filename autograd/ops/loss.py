@@ -268,10 +268,11 @@ class ElementwiseLoss(Function):
         xp = array_module(losses)
         return xp.asarray(losses.sum() if reduction == 'sum' else losses.mean())
 
-    def spread(self, grad):
-        if self.reduction == 'none':
-            return grad
-        return (grad / self.count if self.reduction == 'mean' else grad).expand(self.shape)
+    def spread(self, grad, weight=None):
+        """The reduced loss's gradient back over every point, times the per-point weight when there is one."""
+        if self.reduction != 'none':
+            grad = (grad / self.count if self.reduction == 'mean' else grad).expand(self.shape)
+        return grad if weight is None else grad * wrap(weight)
 
 
 class MseLoss(ElementwiseLoss):
@@ -393,9 +394,7 @@ class BinaryCrossEntropy(ElementwiseLoss):
 
     def backward(self, grad):
         x, t = self.saved_tensors
-        g = self.spread(grad)
-        if self.weight is not None:
-            g = g * wrap(self.weight)
+        g = self.spread(grad, self.weight)
         gx = g * (x - t) / ((1 - x) * x).clamp(min=_BCE_EPSILON) if self.needs_input_grad[0] else None
         gt = g * ((-x).log1p() - x.log()) if self.needs_input_grad[1] else None
         return gx, gt
@@ -440,9 +439,7 @@ class BinaryCrossEntropyWithLogits(ElementwiseLoss):
 
     def backward(self, grad):
         x, t = self.saved_tensors
-        g = self.spread(grad)
-        if self.weight is not None:
-            g = g * wrap(self.weight)
+        g = self.spread(grad, self.weight)
         pw = None if self.pos_weight is None else wrap(self.pos_weight)
         gx = gt = None
         if self.needs_input_grad[0]:
