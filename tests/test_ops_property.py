@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import autograd
 from op_specs import OPS
+from tolerance import tolerance
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-5, atol=1e-5)}
 
 
 def _values(rng, shape, op, dtype):
@@ -53,7 +53,7 @@ def _draw_case(data, op, dtype):
 
 def check_op(op, data, dtype, device, double=False):
     arrays, extras, opts, rng = _draw_case(data, op, dtype)
-    tol = TOLERANCE[dtype]
+    tol = tolerance(dtype)
     try:
         t_in, t_out = _build(torch, op, arrays, extras, opts, device)
     except Exception as error:   # torch refuses these inputs: so must we, with the same exception class
@@ -97,7 +97,7 @@ def check_op(op, data, dtype, device, double=False):
                 assert ga is None or not _host(ga).any(), f"{op.name}: input {i} should get no second derivative"
                 continue
             assert ga is not None, f"{op.name}: input {i} got no second derivative"
-            _compare([ga], [gt], TOLERANCE[dtype], f"{op.name} second derivative of input {i} {opts}")
+            _compare([ga], [gt], tol, f"{op.name} second derivative of input {i} {opts}")
 
 
 @pytest.mark.parametrize('op', OPS, ids=[op.name for op in OPS])
