@@ -96,7 +96,7 @@ class ReLU(Activation):
 
     @staticmethod
     def derivative(y):
-        return y > 0   # a bool mask; multiplying by it keeps grad's dtype
+        return ~(y <= 0)   # a bool mask (keeps grad's dtype); torch's threshold_backward: NaN passes the gradient
 
     def backward(self, grad):
         if not grad_mode.state.enabled and cuda_kernels.available(grad.array):   # one fused kernel on a GPU
@@ -112,7 +112,7 @@ class Hardtanh(Activation):
 
     @staticmethod
     def derivative(x, min_val, max_val):
-        return (x > min_val) & (x < max_val)   # torch: zero gradient at and beyond the bounds
+        return ~((x <= min_val) | (x >= max_val))   # torch: zero at and beyond the bounds, NaN passes
 
 
 class LeakyReLU(Activation):
@@ -134,7 +134,7 @@ class ELU(Activation):
 
     @staticmethod
     def derivative(x, alpha):
-        return where(x > 0, 1.0, alpha * exp(x * (x <= 0)), x)
+        return where(x <= 0, alpha * exp(x * (x <= 0)), 1.0, x)   # torch: NaN takes the linear branch
 
 
 _SQRT1_2 = math.sqrt(0.5)

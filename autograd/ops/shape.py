@@ -64,7 +64,10 @@ def flatten(x, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = x.shape
-    return reshape(x, shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
+    n = 1
+    for size in shape[s:e + 1]:   # the product itself: -1 is ambiguous when another dim is 0
+        n *= size
+    return reshape(x, shape[:s] + (n,) + shape[e + 1:])
 
 
 def unflatten(x, dim, sizes):
@@ -326,7 +329,7 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     size = x.shape[_dim(dim, x.ndim)]
-    return split(x, builtins.max(-(-size // chunks), 1), dim) if size else split(x, 1, dim)
+    return split(x, builtins.max(-(-size // chunks), 1), dim) if size else split(x, [0] * chunks, dim)
 
 
 def unbind(x, dim=0):
