@@ -80,10 +80,7 @@ class IndexAdd(Function):
 
 
 def add_at(xp, out, index, values):
-    if xp is np:
-        np.add.at(out, index, values)
-    else:
-        xp.add.at(out, index, values)
+    backend.add_at(out, index, values)
 
 
 def _split_basic(parts):
