@@ -173,3 +173,18 @@ def add_at(out, index, values):
     wide = out.astype(cupy.int64)
     cupy.add.at(wide, index, values.astype(cupy.int64) if hasattr(values, 'astype') else values)
     out[...] = wide.astype(out.dtype) if out.dtype != bool else wide != 0
+
+
+def check_index_bounds(index, size, dim, error=IndexError, host=False, negative=True, message=None):
+    """Raise error (torch's text) for an integer index array outside [-size, size). On a GPU always: CuPy checks
+    no bounds (out-of-range indices wrap around), at the cost of one device->host wait where torch checks too;
+    on the host only when asked (host=True), since NumPy raises there by itself.
+    negative: whether -size..-1 count from the end (getitem) or are out of range (gather/scatter).
+    message: torch's text where the op has its own (index_select: "index out of range in self")."""
+    on_device = cupy is not None and isinstance(index, cupy.ndarray)
+    if not (on_device or host) or index.dtype.kind not in 'iu' or not index.size:
+        return
+    low, high = int(index.min()), int(index.max())
+    if high >= size or low < (-size if negative else 0):
+        raise error(message or f"index {high if high >= size else low} is out of bounds for dimension {dim} "
+                    f"with size {size}")

@@ -352,8 +352,10 @@ def _wrap(result, device_id=None):
         return FakeDeviceArray(result, device_id)
     if isinstance(result, np.generic):
         return FakeDeviceArray(np.asarray(result), device_id)
-    if isinstance(result, (list, tuple)) and not hasattr(result, '_fields'):
-        return type(result)(_wrap(r, device_id) for r in result)
+    if isinstance(result, tuple):   # NumPy's named results (QRResult, ...) are plain tuples in CuPy
+        return tuple(_wrap(r, device_id) for r in result)
+    if isinstance(result, list):
+        return [_wrap(r, device_id) for r in result]
     return result
 
 
