@@ -187,7 +187,7 @@ if not builtins.any(isinstance(f, _TopLevelAlias) for f in sys.meta_path):
 
 def __getattr__(name):
     """nn, optim, utils and vision load on first use, so `import nn` alone works without cycles."""
-    if name in ('nn', 'optim', 'utils', 'vision'):
+    if name in ('nn', 'optim', 'utils', 'vision', 'distributed'):
         return importlib.import_module('autograd.' + name)
     if name == 'functional':
         return importlib.import_module('autograd.nn.functional')

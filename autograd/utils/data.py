@@ -463,3 +463,14 @@ def _fast_tensor_batches(plan, batches):
                 xp = backend.array_module(a)
                 out.append(wrap(a[idx if xp is np else xp.asarray(idx)]))
         yield out
+
+
+# torch.utils.data.distributed (a submodule in torch; this module is one file, so it is registered by name)
+def _register_distributed():
+    import sys
+    from . import data_distributed
+    sys.modules[__name__ + '.distributed'] = data_distributed
+    return data_distributed
+
+
+distributed = _register_distributed()
