@@ -172,3 +172,19 @@ def test_distributed_sampler_gives_torchs_indices(n, replicas, rank, shuffle, dr
         assert list(ours) == list(theirs) and len(ours) == len(theirs)
     with pytest.raises(ValueError, match=r'Invalid rank 3, rank should be in the interval \[0, 2\]'):
         DistributedSampler(range(4), 3, 3)
+
+
+@needs_mpi
+def test_the_trainer_runs_data_parallel_under_mpiexec(tmp_path, data_dir):
+    """`mpiexec -n 2 python -m autograd.examples.mnist --distributed`: rank 0 alone prints and writes; --resume."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1', AUTOGRAD_DATA_DIR=data_dir)
+    base = [MPIEXEC, '-n', '2', sys.executable, '-m', 'autograd.examples.mnist', '--model', 'mlp', '--limit', '512',
+            '--batch-size', '64', '--distributed', '--out', str(tmp_path)]
+    first = subprocess.run(base + ['--epochs', '1'], env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.count('epoch 1/1:') == 1 and '2 processes' in first.stdout
+    summary = json.loads((tmp_path / 'summary.json').read_text())
+    assert summary['epochs'] == 1 and summary['final_test_accuracy'] > 0.5
+    again = subprocess.run(base + ['--epochs', '2', '--resume', str(tmp_path / 'checkpoint.pt')], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and 'resumed from' in again.stdout and 'epoch 2/2:' in again.stdout, again.stderr
