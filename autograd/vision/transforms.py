@@ -1,5 +1,7 @@
-"""torchvision.transforms for what tutorials use: Compose, ToTensor, PILToTensor, Normalize, Lambda, and
-Resize (PIL images only: it is PIL's own resize, exactly what torchvision does for them)."""
+"""torchvision.transforms: Compose, ToTensor, PILToTensor, ToPILImage, Normalize, Lambda, Resize (PIL images
+only: it is PIL's own resize, exactly what torchvision does for them) here; the crops, flips, geometric and
+colour augmentations in transforms_random.py and the functional forms in transforms_functional.py
+(importable as autograd.vision.transforms.functional)."""
 import enum
 import sys
 
@@ -193,3 +195,12 @@ class Resize:
     def __repr__(self):
         return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
                 f"max_size={self.max_size}, antialias={self.antialias})")
+
+
+# the augmentations and transforms.functional live in their own modules (file size)
+from . import transforms_functional as functional   # noqa: E402
+from .transforms_random import *   # noqa: E402,F401,F403
+from .transforms_random import __all__ as _random_all   # noqa: E402
+
+sys.modules[__name__ + '.functional'] = functional
+__all__ += _random_all
