@@ -3,8 +3,9 @@
 PIL images go through Pillow exactly as torchvision's functional_pil.py does (crop, transpose, ImageOps.expand,
 rotate, transform(AFFINE), ImageEnhance), so the pixels are Pillow's. Tensor images (..., C, H, W) follow
 functional_tensor.py's formulas on the host arrays (NumPy): crops and flips are slices, padding is np.pad
-with the same modes, colour adjustments blend in float32 and cast back as torchvision does. Geometric
-resampling of tensors (rotate, affine, resize) is not implemented: convert to a tensor after those.
+with the same modes, colour adjustments blend in float32 and cast back, rotate/affine sample torchvision's
+affine grid (nearest or bilinear, zeros outside, fill through a mask channel). Resizing tensors (resize,
+resized_crop) is not implemented: resize the PIL image before ToTensor.
 """
 import math
 import numbers
@@ -219,11 +220,18 @@ def resized_crop(img, top, left, height, width, size, interpolation=None, antial
 
 
 def rotate(img, angle, interpolation=None, expand=False, center=None, fill=None):
-    """Pillow's rotate (counter-clockwise degrees) with torchvision's fill handling."""
-    _pil_only(img, 'rotate')
+    """Rotate counter-clockwise by `angle` degrees: Pillow's rotate for PIL images (torchvision's fill
+    handling); for tensors torchvision's inverse-matrix grid sampling (nearest or bilinear)."""
     from .transforms import InterpolationMode
-    return img.rotate(angle, _resample(interpolation or InterpolationMode.NEAREST), expand, center,
-                      **_parse_fill(fill, img))
+    _check(img)
+    interpolation = interpolation or InterpolationMode.NEAREST
+    if _is_pil(img):
+        return img.rotate(angle, _resample(interpolation), expand, center, **_parse_fill(fill, img))
+    _, height, width = get_dimensions(img)
+    center_f = [0.0, 0.0] if center is None else [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    matrix = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
+    ow, oh = _affine_output_size(matrix, width, height) if expand else (width, height)
+    return _grid_transform(img, matrix, ow, oh, interpolation, fill)
 
 
 def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
@@ -246,18 +254,83 @@ def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
 
 def affine(img, angle, translate, scale, shear, interpolation=None, fill=None, center=None):
     """Rotate by `angle` degrees, shift by `translate` pixels, scale, shear (degrees, x or (x, y)) about
-    the centre: Pillow's Image.transform(AFFINE) with torchvision's inverse matrix."""
-    _pil_only(img, 'affine')
+    the centre: Pillow's Image.transform(AFFINE) with torchvision's inverse matrix, or for tensors the
+    same matrix through torchvision's grid sampling."""
     from .transforms import InterpolationMode
+    _check(img)
+    interpolation = interpolation or InterpolationMode.NEAREST
     if isinstance(shear, numbers.Number):
         shear = [shear, 0.0]
     shear = list(shear) + [0.0] * (2 - len(shear))
-    width, height = img.size
-    if center is None:
-        center = [width * 0.5, height * 0.5]
-    matrix = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
-    return img.transform(img.size, Image.AFFINE, matrix, _resample(interpolation or InterpolationMode.NEAREST),
-                         **_parse_fill(fill, img))
+    _, height, width = get_dimensions(img)
+    if _is_pil(img):
+        center = [width * 0.5, height * 0.5] if center is None else center
+        matrix = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
+        return img.transform(img.size, Image.AFFINE, matrix, _resample(interpolation), **_parse_fill(fill, img))
+    center_f = [0.0, 0.0] if center is None else [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    matrix = _get_inverse_affine_matrix(center_f, angle, [1.0 * t for t in translate], scale, shear)
+    return _grid_transform(img, matrix, width, height, interpolation, fill)
+
+
+def _affine_output_size(matrix, w, h):
+    """The bounding box of the rotated corners, as torchvision's _compute_affine_output_size (float32,
+    truncated to 1e-4 before ceil/floor)."""
+    pts = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
+                    [0.5 * w, -0.5 * h, 1.0]], np.float32)
+    new_pts = pts @ np.array(matrix, np.float32).reshape(2, 3).T
+    halfs = np.array([w * 0.5, h * 0.5], np.float32)
+    lo, hi = new_pts.min(0) + halfs, new_pts.max(0) + halfs
+    tol = np.float32(1e-4)
+    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
+    return int(size[0]), int(size[1])
+
+
+def _grid_transform(img, matrix, ow, oh, interpolation, fill):
+    """torchvision's _gen_affine_grid + grid_sample(align_corners=False, zeros) + fill via a mask channel,
+    in the image's float dtype (float32 for integer images, rounded back)."""
+    mode = interpolation.value
+    if mode not in ('nearest', 'bilinear'):
+        raise ValueError(f"Interpolation mode '{mode}' is unsupported with Tensor input")
+    a = _host(img)
+    dtype = a.dtype if a.dtype.kind == 'f' else np.dtype(np.float32)
+    h, w = a.shape[-2:]
+    x = a.astype(dtype).reshape((-1,) + a.shape[-3:]) if a.ndim > 2 else a.astype(dtype)[None, None]
+    if fill is not None:
+        x = np.concatenate([x, np.ones(x.shape[:1] + (1,) + x.shape[2:], dtype)], axis=1)
+    theta = np.array(matrix, dtype).reshape(2, 3)
+    xs = np.linspace(-ow * 0.5 + 0.5, ow * 0.5 + 0.5 - 1, ow).astype(dtype)
+    ys = np.linspace(-oh * 0.5 + 0.5, oh * 0.5 + 0.5 - 1, oh).astype(dtype)
+    base = np.stack(np.broadcast_arrays(xs[None, :], ys[:, None], np.ones((), dtype)), -1)   # oh, ow, 3
+    grid = base @ (theta.T / np.array([0.5 * w, 0.5 * h], dtype))                          # normalised x, y
+    ix = ((grid[..., 0] + 1) * w - 1) / 2   # unnormalise, align_corners=False
+    iy = ((grid[..., 1] + 1) * h - 1) / 2
+    out = _sample(x, ix, iy, mode)
+    if fill is not None:
+        mask, out = out[:, -1:], out[:, :-1]
+        fill_list = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
+        fill_img = np.broadcast_to(np.array(fill_list, dtype).reshape(1, -1, 1, 1), out.shape)
+        mask = np.broadcast_to(mask, out.shape)
+        out = np.where(mask < 0.5, fill_img, out) if mode == 'nearest' else out * mask + (1.0 - mask) * fill_img
+    out = out.reshape(a.shape[:-2] + out.shape[-2:]) if a.ndim > 2 else out[0, 0]
+    if a.dtype.kind != 'f':
+        out = np.round(out)
+    return wrap(out.astype(a.dtype))
+
+
+def _sample(x, ix, iy, mode):
+    """grid_sample on (N, C, H, W) at pixel coordinates (ix, iy), zeros outside."""
+    h, w = x.shape[-2:]
+
+    def tap(yy, xx):
+        inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        return np.where(inside, x[..., np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)], x.dtype.type(0))
+    if mode == 'nearest':
+        return tap(np.rint(iy).astype(np.int64), np.rint(ix).astype(np.int64))
+    x0, y0 = np.floor(ix), np.floor(iy)
+    tx, ty = ix - x0, iy - y0
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    return (tap(y0, x0) * ((1 - tx) * (1 - ty)) + tap(y0, x0 + 1) * (tx * (1 - ty)) +
+            tap(y0 + 1, x0) * ((1 - tx) * ty) + tap(y0 + 1, x0 + 1) * (tx * ty))
 
 
 def erase(img, i, j, h, w, v, inplace=False):

@@ -66,6 +66,14 @@ def _setup_angle(x, name, req_sizes=(2,)):
     return [float(d) for d in x]
 
 
+def _tensor_fill(img, fill):
+    """torchvision widens a tensor image's fill to one float per channel; PIL images keep it as given."""
+    if F._is_pil(img) or fill is None:
+        return fill
+    channels = F.get_dimensions(img)[0]
+    return [float(fill)] * channels if isinstance(fill, (int, float)) else [float(f) for f in fill]
+
+
 class _Transform(Module):
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -220,7 +228,7 @@ class RandomRotation(_Transform):
 
     def forward(self, img):
         angle = self.get_params(self.degrees)
-        return F.rotate(img, angle, self.interpolation, self.expand, self.center, self.fill)
+        return F.rotate(img, angle, self.interpolation, self.expand, self.center, _tensor_fill(img, self.fill))
 
     def __repr__(self):
         s = f"{type(self).__name__}(degrees={self.degrees}, interpolation={self.interpolation.value}, " \
@@ -276,7 +284,8 @@ class RandomAffine(_Transform):
     def forward(self, img):
         _, height, width = F.get_dimensions(img)
         ret = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
-        return F.affine(img, *ret, interpolation=self.interpolation, fill=self.fill, center=self.center)
+        return F.affine(img, *ret, interpolation=self.interpolation, fill=_tensor_fill(img, self.fill),
+                        center=self.center)
 
     def __repr__(self):
         from .transforms import InterpolationMode
