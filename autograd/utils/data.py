@@ -421,6 +421,9 @@ class DataLoader:
         if self.num_workers > 0 and self.persistent_workers and self._iterator is not None:
             self._iterator._reset()   # the same workers run the next pass; torch draws no new seed
             return self._iterator
+        if self.pin_memory and not ag.cuda.is_available():   # once per new iterator, as torch
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
         base_seed = int(ag.empty((), dtype=ag.int64).random_(generator=self.generator).item())
         if self.num_workers > 0:
             it = MultiProcessIter(self, base_seed, isinstance(self.dataset, IterableDataset))
