@@ -397,7 +397,7 @@ def _torchvision_grid_transform(t, matrix, ow, oh, mode, fill):
     return torch.round(img).to(t.dtype) if not t.is_floating_point() else img
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(seed=SEEDS, mode=st.sampled_from(['nearest', 'bilinear']), dtype=st.sampled_from(['float32', 'uint8']),
        expand=st.booleans(), fill=st.sampled_from([None, 0, 3]), affine=st.booleans())
 def test_tensor_rotate_and_affine_follow_torchvisions_grid(seed, mode, dtype, expand, fill, affine):

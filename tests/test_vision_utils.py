@@ -60,7 +60,7 @@ def torchvision_make_grid(tensor, nrow=8, padding=2, normalize=False, value_rang
     return grid
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(shape=st.sampled_from([(5, 3, 4, 6), (1, 1, 5, 5), (9, 1, 3, 2), (3, 7), (1, 4, 4), (2, 2, 3, 3)]),
        nrow=st.integers(1, 4), padding=st.integers(0, 3), normalize=st.booleans(), scale_each=st.booleans(),
        value_range=st.sampled_from([None, (-0.5, 0.5)]), pad_value=st.sampled_from([0.0, 1.0]),
