@@ -4,7 +4,6 @@ several options at once."""
 import gc
 import os
 import random
-import signal
 import subprocess
 import sys
 import textwrap

@@ -199,8 +199,13 @@ class Resize:
 
 # the augmentations and transforms.functional live in their own modules (file size)
 from . import transforms_functional as functional   # noqa: E402
-from .transforms_random import *   # noqa: E402,F401,F403
-from .transforms_random import __all__ as _random_all   # noqa: E402
+from .transforms_random import (CenterCrop, ColorJitter, ConvertImageDtype, GaussianBlur, Grayscale, Pad,   # noqa: E402,F401
+                                RandomAffine, RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomGrayscale,
+                                RandomHorizontalFlip, RandomOrder, RandomResizedCrop, RandomRotation,
+                                RandomTransforms, RandomVerticalFlip)
 
 sys.modules[__name__ + '.functional'] = functional
-__all__ += _random_all
+__all__ += ['CenterCrop', 'Pad', 'RandomCrop', 'RandomResizedCrop', 'RandomHorizontalFlip', 'RandomVerticalFlip',
+            'RandomRotation', 'RandomAffine', 'ColorJitter', 'Grayscale', 'RandomGrayscale', 'RandomErasing',
+            'GaussianBlur', 'ConvertImageDtype', 'RandomApply', 'RandomChoice', 'RandomOrder', 'RandomTransforms',
+            'functional']
