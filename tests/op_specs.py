@@ -363,7 +363,8 @@ OPS = [
     Op('dot', lambda m, a, b: m.dot(a, b), fixed((5,), (5,)), hard=VALUES),
     Op('outer', lambda m, a, b: m.outer(a, b), fixed((3,), (4,)), hard=VALUES),
     Op('addmm', lambda m, c, a, b, beta, alpha: m.addmm(c, a, b, beta=beta, alpha=alpha),
-       lambda d: ([(3, 2), (3, 4), (4, 2)], {'beta': d(st.sampled_from([0.5, 1])), 'alpha': d(st.sampled_from([1, 2]))}), hard=VALUES),
+       lambda d: ([(3, 2), (3, 4), (4, 2)], {'beta': d(st.sampled_from([0.5, 1])), 'alpha': d(st.sampled_from([1, 2]))}),
+       hard=VALUES),
     Op('einsum', lambda m, *ts, equation: m.einsum(equation, *ts), einsum_opts, hard=VALUES),
     # shape
     Op('reshape', lambda m, x, shape: x.reshape(shape), reshape_opts, hard=VALUES),

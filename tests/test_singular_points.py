@@ -5,7 +5,6 @@ the named cases so that a regression reads as what broke."""
 import math
 import warnings
 
-import numpy as np
 import pytest
 import torch
 

@@ -255,7 +255,8 @@ def _piecewise(x, name):
         raise NotImplementedError(f"\"{name}_vml_cpu\" not implemented for 'Bool'")
     if x.array.dtype.kind in 'iub':
         return wrap(x.array.copy()) if name != 'sign' or x.array.dtype.kind == 'b' else wrap(xp.sign(x.array))
-    return ZeroGrad.apply(x, fn=getattr(xp, name) if name != 'sign' else _sign, torch_label=name.capitalize() + 'Backward0')
+    fn = getattr(xp, name) if name != 'sign' else _sign
+    return ZeroGrad.apply(x, fn=fn, torch_label=name.capitalize() + 'Backward0')
 
 
 def _sign(a):
