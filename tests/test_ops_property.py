@@ -73,11 +73,11 @@ def _draw_case(data, op, dtype):
     rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1)))
     arrays = [_values(rng, s, op, dtype, point) for s in shapes]
     extras = op.index_inputs(shapes, opts, rng) if op.index_inputs else []
-    return arrays, extras, opts, rng, point
+    return arrays, extras, opts, rng
 
 
 def check_op(op, data, dtype, device, double=False):
-    arrays, extras, opts, rng, point = _draw_case(data, op, dtype)
+    arrays, extras, opts, rng = _draw_case(data, op, dtype)
     tol = tolerance(dtype, op.condition)
     try:
         t_in, t_out = _build(torch, op, arrays, extras, opts, device)
