@@ -192,3 +192,7 @@ def __getattr__(name):
     if name == 'functional':
         return importlib.import_module('autograd.nn.functional')
     raise AttributeError(f"module 'autograd' has no attribute '{name}'")
+
+# ---- memory layout (issue 8, views) ----
+from .ops.views import memory_format, contiguous_format, preserve_format, channels_last  # noqa: E402
+as_strided = Tensor.as_strided

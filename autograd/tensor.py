@@ -313,10 +313,26 @@ class Tensor:
     def bool(self): return self.to(dtypes.bool)
     def byte(self): return self.to(dtypes.uint8)
 
-    def clone(self, memory_format=None): return _ops.shape.clone(self)
+    def clone(self, memory_format=None):
+        return _ops.shape.clone(self, contiguous=memory_format is not None and memory_format.name == 'contiguous_format')
     def contiguous(self, memory_format=None):
-        return self if self.array.flags.c_contiguous else _ops.shape.clone(self)
-    def is_contiguous(self, memory_format=None): return builtins.bool(self.array.flags.c_contiguous)
+        return self if self.array.flags.c_contiguous else _ops.shape.clone(self, contiguous=True)
+    def is_contiguous(self, memory_format=None):
+        return _ops.views.is_contiguous(self.array.shape, _ops.views.strides_of(self.array), memory_format)
+
+    def stride(self, dim=None):
+        """Strides in elements, as torch's (a tuple, or one dim's)."""
+        strides = _ops.views.strides_of(self.array)
+        if dim is None:
+            return strides
+        if self.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        from .ops.reduction import normalize_dims
+        return strides[normalize_dims(dim, self.ndim)[0]]
+
+    def storage_offset(self): return _ops.views.storage_offset_of(self.array)
+    def as_strided(self, size, stride, storage_offset=None):
+        return _ops.views.as_strided(self, size, stride, storage_offset)
 
     # ---- arithmetic operators ---------------------------------------------------------------
     def __add__(self, other): return _ops.arithmetic.add(self, other)
@@ -475,8 +491,8 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
             return wrap(self.array.view(shape[0].numpy_dtype))
-        return _ops.shape.view(self, shape)
-    def view_as(self, other): return _ops.shape.view(self, other.shape)
+        return _ops.views.view(self, shape)
+    def view_as(self, other): return _ops.views.view(self, other.shape)
     def reshape(self, *shape): return _ops.shape.reshape(self, shape)
     def reshape_as(self, other): return _ops.shape.reshape(self, other.shape)
     def flatten(self, start_dim=0, end_dim=-1): return _ops.shape.flatten(self, start_dim, end_dim)

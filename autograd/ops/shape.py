@@ -5,6 +5,7 @@ from .. import backend
 from ..function import Function
 from ..tensor import Tensor, _shape_arg
 from .reduction import normalize_dims
+from .views import compute_stride, storage_of, strides_of, with_strides
 
 
 def _dim(d, ndim):
@@ -18,8 +19,7 @@ class View(Function):
     @classmethod
     def apply(cls, x, **options):
         out = _function_apply(cls, x, **options)
-        owner, source = out.array.base, x.array
-        if owner is not None and (owner is source or owner is source.base):   # no copy was made
+        if out.array.base is not None and storage_of(out.array) is storage_of(x.array):   # no copy was made
             base = getattr(x, '_base', None)
             out._base = x if base is None else base
             out._version = x._version
@@ -34,9 +34,17 @@ class Reshape(View):
     def forward(self, x, shape):
         self.in_shape = x.array.shape
         try:
-            return x.array.reshape(shape)
+            out = x.array.reshape(shape)
         except ValueError:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.array.size}") from None
+        if x.array.flags.c_contiguous or out.base is None or out.size == 0:   # NumPy's strides are torch's
+            return out
+        strides = self.view_strides(x.array, out.shape)
+        return out if strides is None or strides == strides_of(out) else with_strides(x.array, out.shape, strides)
+
+    def view_strides(self, array, shape):
+        """torch's strides for this view of a non-contiguous array (where NumPy may pick others for size-1 dims)."""
+        return compute_stride(array.shape, strides_of(array), shape)
 
     def backward(self, grad):
         return grad.reshape(self.in_shape)
@@ -82,6 +90,13 @@ class SqueezeDims(Reshape):
 
 class Unsqueeze(Reshape):
     torch_name = 'UnsqueezeBackward0'
+
+    def view_strides(self, array, shape):
+        """torch's unsqueeze gives the new dim the stride size * stride of the dim after it (1 at the end)."""
+        strides = strides_of(array)
+        d = next((i for i, (a, b) in enumerate(zip(array.shape, shape)) if a != b), array.ndim)
+        new = 1 if d == array.ndim else array.shape[d] * strides[d]
+        return strides[:d] + (new,) + strides[d:]
 
 
 def squeeze(x, dim=None):
@@ -149,7 +164,15 @@ def t(x):
 class Expand(View):
     def forward(self, x, shape):
         self.in_shape = x.array.shape
-        return backend.array_module(x.array).broadcast_to(x.array, shape)
+        # a writable view with torch's strides (inferExpandGeometry): fill_, index_put_ and masked_fill_ write
+        # through it; a new leading dim of size 1 gets the stride of the dims after it
+        lead, old = len(shape) - x.array.ndim, strides_of(x.array)
+        strides = [0] * len(shape)
+        for i in reversed(range(len(shape) if x.array.ndim else 0)):   # a 0-d tensor expands with strides 0
+            size = x.array.shape[i - lead] if i >= lead else 1
+            stride = old[i - lead] if i >= lead else (shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else 1)
+            strides[i] = 0 if size != shape[i] else stride
+        return with_strides(x.array, shape, tuple(strides))
 
     def backward(self, grad):
         return sum_to(grad, self.in_shape)
@@ -267,10 +290,29 @@ class Slice(View):
         out = x.array[index]
         if out.ndim == 0 and out.base is None and Ellipsis not in index:   # NumPy gives a scalar copy for
             out = x.array[index + (Ellipsis,)]                             # x[i, j]; x[i, j, ...] is a view
+        if out.size and builtins.any(p is None for p in index):
+            out = with_strides(out, out.shape, _none_strides(x.array, index, strides_of(out)))
         return out
 
     def backward(self, grad):
         return PadInto.apply(grad, shape=self.args[0], index=self.args[1])
+
+
+def _none_strides(array, index, strides):
+    """torch indexes left to right and gives a None the stride of unsqueeze at that point: the size times the
+    stride of the input dim it precedes (1 at the end); NumPy gives 0."""
+    strides, shape = list(strides), array.shape
+    fill = array.ndim - builtins.sum(1 for p in index if p is not None and p is not Ellipsis)
+    in_dim = out_dim = 0
+    for p in index:
+        if p is None:
+            strides[out_dim] = (shape[in_dim] * strides_of(array)[in_dim]) if in_dim < array.ndim else 1
+            out_dim += 1
+        elif p is Ellipsis:
+            in_dim, out_dim = in_dim + fill, out_dim + fill
+        else:
+            in_dim, out_dim = in_dim + 1, out_dim + (not isinstance(p, int))
+    return tuple(strides)
 
 
 class PadInto(Function):
@@ -337,7 +379,7 @@ def unbind(x, dim=0):
 class Flip(Function):
     def forward(self, x, dims):
         self.dims = dims
-        return backend.array_module(x.array).flip(x.array, dims)
+        return backend.array_module(x.array).flip(x.array, dims).copy()   # torch's flip copies
 
     def backward(self, grad):
         return grad.flip(*self.dims)
@@ -434,15 +476,20 @@ def diag(x, diagonal=0):
 
 
 class Clone(Function):
-    def forward(self, x):
-        return x.array.copy()
+    def forward(self, x, contiguous):
+        a = x.array
+        if contiguous or a.flags.c_contiguous:
+            return a.copy()
+        return a.copy(order='K')   # torch's preserve_format keeps the order of the strides
 
     def backward(self, grad):
         return grad
 
 
-def clone(x):
-    return Clone.apply(x)
+def clone(x, contiguous=False):
+    """A copy with its own memory: x's layout where that is dense (torch's preserve_format), else row-major;
+    contiguous=True (x.contiguous(), memory_format=contiguous_format) always row-major."""
+    return Clone.apply(x, contiguous=contiguous)
 
 
 class ToDevice(Function):
