@@ -532,8 +532,15 @@ class Tensor:
 
     def gather(self, dim, index): return _ops.indexing.gather(self, dim, index)
     def scatter(self, dim, index, src=None, value=None, reduce=None):
-        return _ops.indexing.scatter(self, dim, index, src if src is not None else value)
-    def scatter_add(self, dim, index, src): return _ops.indexing.scatter_add(self, dim, index, src)
+        return _ops.scatter.scatter(self, dim, index, src, value, reduce)
+    def scatter_add(self, dim, index, src): return _ops.scatter.scatter_add(self, dim, index, src)
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _ops.scatter.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+    def index_put(self, indices, values, accumulate=False):
+        return _ops.scatter.index_put(self, indices, values, accumulate)
+    def index_add(self, dim, index, source, *, alpha=1): return _ops.scatter.index_add(self, dim, index, source, alpha=alpha)
+    def index_copy(self, dim, index, source): return _ops.scatter.index_copy(self, dim, index, source)
+    def index_fill(self, dim, index, value): return _ops.scatter.index_fill(self, dim, index, value)
     def index_select(self, dim, index): return _ops.indexing.index_select(self, dim, index)
     def masked_fill(self, mask, value): return _ops.indexing.masked_fill(self, mask, value)
     def masked_select(self, mask): return _ops.indexing.masked_select(self, mask)
@@ -563,11 +570,15 @@ class Tensor:
                       requires_grad=requires_grad)
 
     # ---- in-place operations ----------------------------------------------------------------
-    def _inplace(self, op, *args):
+    def _inplace(self, op, *args, overlap=True):
         """Compute op(self, *args) and write it into self's storage.
 
         When the result is recorded, op runs on a recorded clone of self, so the graph keeps the value
-        from before the write; self then takes the result's grad_fn. Views of self see the new values."""
+        from before the write; self then takes the result's grad_fn. Views of self see the new values.
+        overlap: check first, as torch's elementwise writes do, that no two elements of self are one memory
+        location and that no tensor argument overlaps self in part (ops with other rules check themselves)."""
+        if overlap:
+            _ops.views.check_elementwise_write(self, args)
         records = grad_mode.state.enabled and (self.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args))
         if records:
@@ -627,13 +638,21 @@ class Tensor:
     def round_(self): return self._inplace(Tensor.round)
     def clamp_(self, min=None, max=None): return self._inplace(Tensor.clamp, min, max)
     clip_ = clamp_
-    def masked_fill_(self, mask, value): return self._inplace(Tensor.masked_fill, mask, value)
+    def masked_fill_(self, mask, value): return _ops.scatter.masked_fill_(self, mask, value)
     def addcmul_(self, t1, t2, value=1): return self._inplace(Tensor.addcmul, t1, t2, value)
     def addcdiv_(self, t1, t2, value=1): return self._inplace(Tensor.addcdiv, t1, t2, value)
     def lerp_(self, end, weight): return self._inplace(Tensor.lerp, end, weight)
     def scatter_(self, dim, index, src=None, value=None, reduce=None):
-        return self._inplace(Tensor.scatter, dim, index, src, value)
-    def scatter_add_(self, dim, index, src): return self._inplace(Tensor.scatter_add, dim, index, src)
+        return _ops.scatter.scatter_(self, dim, index, src, value, reduce)
+    def scatter_add_(self, dim, index, src): return _ops.scatter.scatter_add_(self, dim, index, src)
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return _ops.scatter.scatter_reduce_(self, dim, index, src, reduce, include_self=include_self)
+    def index_put_(self, indices, values, accumulate=False):
+        return _ops.scatter.index_put_(self, indices, values, accumulate)
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _ops.scatter.index_add_(self, dim, index, source, alpha=alpha)
+    def index_copy_(self, dim, index, source): return _ops.scatter.index_copy_(self, dim, index, source)
+    def index_fill_(self, dim, index, value): return _ops.scatter.index_fill_(self, dim, index, value)
     def copy_(self, src, non_blocking=False):
         """Overwrite with src (broadcast, cast, moved to this device); gradients flow to src only."""
         if not isinstance(src, Tensor):
@@ -641,17 +660,25 @@ class Tensor:
             src = tensor(src)
         if grad_mode.state.enabled and (self.requires_grad or src.requires_grad):
             return self._inplace(lambda s, o: o.to(s.device).to(s.dtype).expand(s.shape), src)
+        _ops.views.check_partial_overlap(self, (src,))
         return self._write(lambda xp, arr: xp.copyto(arr, backend.to_device(src.array, self.device), casting='unsafe'))
 
     def zero_(self): return self.fill_(0)
 
     def fill_(self, value):
-        if isinstance(value, Tensor) and value.requires_grad:
-            return self._inplace(lambda s, v: s * 0 + v, value)
-        return self._write(lambda xp, a: a.fill(value.item() if isinstance(value, Tensor) else value))
+        """torch fills an expanded tensor with a number, but not with a tensor (which may be part of self)."""
+        if isinstance(value, Tensor):
+            _ops.views.check_internal_overlap(self)
+            if value.requires_grad:
+                return self._inplace(lambda s, v: s * 0 + v, value, overlap=False)
+        return self._write(lambda xp, a: a.fill(value.item() if isinstance(value, Tensor) else value),
+                           overlap=False)
 
-    def _write(self, fill):
-        """Overwrite self's values with no graph (fill_, uniform_, ...): gradients stop here."""
+    def _write(self, fill, overlap=True):
+        """Overwrite self's values with no graph (fill_, uniform_, ...): gradients stop here.
+        overlap: refuse, as torch, to write into a tensor two of whose elements are one memory location."""
+        if overlap:
+            _ops.views.check_internal_overlap(self)
         base = getattr(self, '_base', None)
         tracked_view = grad_mode.state.enabled and base is not None and base.requires_grad
         if grad_mode.state.enabled and self.requires_grad:
@@ -684,6 +711,8 @@ class Tensor:
         return self._write(lambda xp, arr: fill_exponential(arr, lambd, generator))
 
     def squeeze_(self, dim=None): return self._reshape_inplace(self.squeeze(dim))
+    def t_(self): return self._reshape_inplace(self.t())
+    def transpose_(self, dim0, dim1): return self._reshape_inplace(self.transpose(dim0, dim1))
     def unsqueeze_(self, dim): return self._reshape_inplace(self.unsqueeze(dim))
     def resize_(self, *size): return self._reshape_inplace(self.reshape(*size))
 

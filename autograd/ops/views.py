@@ -113,6 +113,8 @@ def is_non_overlapping_and_dense(shape, strides):
 def compute_stride(old_shape, old_strides, new_shape):
     """The strides of a view of (old_shape, old_strides) as new_shape, or None where no view exists
     (torch's computeStride: dims that are contiguous with each other form chunks a view may regroup)."""
+    if not old_shape:   # a 0-d tensor views as any shape of one element, strides 1
+        return (1,) * len(new_shape)
     numel = 1
     for n in old_shape:
         numel *= n
@@ -294,12 +296,12 @@ def check_internal_overlap(out):
         raise RuntimeError(INTERNAL_OVERLAP)
 
 
-def warn_internal_overlap(out, op):
+def warn_internal_overlap(out, op, example='tensor[indices] = tensor'):
     """index_put_, masked_fill_ and index_fill_ still write into expanded tensors, with torch's warning."""
     if has_internal_overlap(out.array):
         warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before "
-                      f"performing this operation. This also applies to advanced indexing e.g. tensor[indices] = "
-                      f"tensor", UserWarning, stacklevel=4)
+                      f"performing this operation. This also applies to advanced indexing e.g. {example}",
+                      UserWarning, stacklevel=4)
 
 
 def check_partial_overlap(out, inputs):
@@ -320,3 +322,10 @@ def check_elementwise_write(out, inputs):
     """What torch's TensorIterator checks before writing out: no internal overlap, no partial overlap."""
     check_internal_overlap(out)
     check_partial_overlap(out, inputs)
+
+
+def check_out_write(out, args):
+    """fn(*args, out=out): out may not alias itself nor overlap an input (a tensor or a list of them) in part."""
+    check_internal_overlap(out)
+    for a in args:
+        check_partial_overlap(out, a if isinstance(a, (list, tuple)) else (a,))
