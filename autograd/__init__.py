@@ -200,3 +200,4 @@ from .ops.views import memory_format, contiguous_format, preserve_format, channe
 as_strided = Tensor.as_strided
 scatter_reduce, index_put, index_add, index_copy, index_fill = (Tensor.scatter_reduce, Tensor.index_put,
                                                                 Tensor.index_add, Tensor.index_copy, Tensor.index_fill)
+unique_consecutive = Tensor.unique_consecutive

@@ -477,7 +477,9 @@ class Tensor:
     def topk(self, k, dim=-1, largest=True, sorted=True): return _ops.indexing.topk(self, k, dim, largest)
     def nonzero(self, as_tuple=False): return _ops.indexing.nonzero(self, as_tuple)
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        return _ops.indexing.unique(self, sorted, return_inverse, return_counts)
+        return _ops.unique.unique(self, sorted, return_inverse, return_counts, dim)
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique.unique_consecutive(self, return_inverse, return_counts, dim)
 
     def matmul(self, other): return _ops.linalg.matmul(self, other)
     def mm(self, other): return _ops.linalg.mm(self, other)

@@ -358,13 +358,3 @@ def nonzero(x, as_tuple=False):
         return tuple(wrap(i.astype(np.int64)) for i in found)
     return wrap(xp.stack(found, axis=1).astype(np.int64) if found else xp.zeros((0, 0), dtype=np.int64))
 
-
-def unique(x, sorted=True, return_inverse=False, return_counts=False):
-    xp = backend.array_module(x.array)
-    values, inverse, counts = xp.unique(x.array, return_inverse=True, return_counts=True)
-    out = [wrap(values)]
-    if return_inverse:
-        out.append(wrap(inverse.reshape(x.shape).astype(np.int64)))
-    if return_counts:
-        out.append(wrap(counts.astype(np.int64)))
-    return out[0] if len(out) == 1 else tuple(out)
