@@ -345,7 +345,9 @@ def index_fill(x, dim, index, value):
     op = IndexFillTensor if isinstance(value, Tensor) else IndexFill
     value = _as_value(x, value, 'index_fill_')
     fx = _flat(x)
-    out = op.apply(fx, value, index=_along(fx, d, index))
+    xp = backend.array_module(fx.array)
+    positions = xp.unique(index.array.reshape(-1) % builtins.max(fx.shape[d], 1))   # each filled once: the
+    out = op.apply(fx, value, index=(slice(None),) * d + (positions,))              # value's gradient too
     return out.reshape(()) if x.ndim == 0 else out
 
 
