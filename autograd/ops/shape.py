@@ -5,7 +5,8 @@ from .. import backend
 from ..function import Function
 from ..tensor import Tensor, _shape_arg
 from .reduction import normalize_dims
-from .views import compute_stride, storage_of, strides_of, with_strides
+from .views import (compute_stride, dense_strides_like, infer_shape, is_non_overlapping_and_dense, storage_of,
+                    strides_of, with_strides)
 
 
 def _dim(d, ndim):
@@ -37,8 +38,8 @@ class Reshape(View):
             out = x.array.reshape(shape)
         except ValueError:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.array.size}") from None
-        if x.array.flags.c_contiguous or out.base is None or out.size == 0:   # NumPy's strides are torch's
-            return out
+        if out.base is None or out.size == 0 or x.array.flags.c_contiguous and 1 not in x.array.shape:
+            return out   # a copy, or NumPy's strides are torch's (a size-1 dim may carry any stride in either)
         strides = self.view_strides(x.array, out.shape)
         return out if strides is None or strides == strides_of(out) else with_strides(x.array, out.shape, strides)
 
@@ -51,15 +52,19 @@ class Reshape(View):
 
 
 def reshape(x, shape):
-    shape = _shape_arg(shape)
-    if shape == x.array.shape:
-        return view_of(x)
-    return Reshape.apply(x, shape=shape)
+    return Reshape.apply(x, shape=infer_shape(_shape_arg(shape), x.array.size))
+
+
+class Alias(Reshape):
+    """x itself as a new node (flatten of one dim, t() of a vector, ...): same shape, same strides."""
+    def forward(self, x):
+        self.in_shape = x.array.shape
+        return x.array.view()
 
 
 def view_of(x):
-    """An alias of x in the graph (reshape to the same shape, view_as self)."""
-    return Reshape.apply(x, shape=x.array.shape)
+    """An alias of x in the graph, with x's strides (torch returns x itself from these no-ops)."""
+    return Alias.apply(x)
 
 
 view = reshape
@@ -71,8 +76,13 @@ def flatten(x, start_dim=0, end_dim=-1):
     s, e = _dim(start_dim, x.ndim), _dim(end_dim, x.ndim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:   # torch returns x itself, strides untouched
+        return view_of(x)
     shape = x.shape
-    return reshape(x, shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
+    merged = 1
+    for n in shape[s:e + 1]:
+        merged *= n
+    return reshape(x, shape[:s] + (merged,) + shape[e + 1:])
 
 
 def unflatten(x, dim, sizes):
@@ -81,29 +91,40 @@ def unflatten(x, dim, sizes):
 
 
 class SqueezeAll(Reshape):
+    """x without the given size-1 dims; the other dims keep their strides, as torch's squeeze."""
     torch_name = 'SqueezeBackward0'
 
+    def forward(self, x, dims):
+        self.in_shape = x.array.shape
+        return x.array.squeeze(axis=dims)
 
-class SqueezeDims(Reshape):
+
+class SqueezeDims(SqueezeAll):
     torch_name = 'SqueezeBackward1'
 
 
 class Unsqueeze(Reshape):
+    """x with a size-1 dim inserted at dim; torch gives it the stride size * stride of the dim after it (1 at
+    the end), which NumPy's reshape may not."""
     torch_name = 'UnsqueezeBackward0'
 
-    def view_strides(self, array, shape):
-        """torch's unsqueeze gives the new dim the stride size * stride of the dim after it (1 at the end)."""
-        strides = strides_of(array)
-        d = next((i for i, (a, b) in enumerate(zip(array.shape, shape)) if a != b), array.ndim)
-        new = 1 if d == array.ndim else array.shape[d] * strides[d]
-        return strides[:d] + (new,) + strides[d:]
+    def forward(self, x, dim):
+        a = x.array
+        self.in_shape = a.shape
+        shape = a.shape[:dim] + (1,) + a.shape[dim:]
+        out = a.reshape(shape)
+        if a.size == 0 or a.flags.c_contiguous and 1 not in a.shape:
+            return out
+        strides = strides_of(a)
+        want = strides[:dim] + ((a.shape[dim] * strides[dim]) if dim < a.ndim else 1,) + strides[dim:]
+        return out if strides_of(out) == want else with_strides(a, shape, want)
 
 
 def squeeze(x, dim=None):
     if dim is None:
-        return SqueezeAll.apply(x, shape=tuple(s for s in x.shape if s != 1))
+        return SqueezeAll.apply(x, dims=tuple(i for i, s in enumerate(x.shape) if s == 1))
     dims = normalize_dims(dim, x.ndim)
-    return SqueezeDims.apply(x, shape=tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+    return SqueezeDims.apply(x, dims=tuple(i for i in dims if x.shape[i] == 1))
 
 
 def unsqueeze(x, dim):
@@ -111,7 +132,7 @@ def unsqueeze(x, dim):
     if not -rank <= dim < rank:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})")
     d = dim % rank
-    return Unsqueeze.apply(x, shape=x.shape[:d] + (1,) + x.shape[d:])
+    return Unsqueeze.apply(x, dim=d)
 
 
 class Permute(View):
@@ -478,9 +499,15 @@ def diag(x, diagonal=0):
 class Clone(Function):
     def forward(self, x, contiguous):
         a = x.array
-        if contiguous or a.flags.c_contiguous:
+        if contiguous or a.size == 0 or a.flags.c_contiguous and 1 not in a.shape:
             return a.copy()
-        return a.copy(order='K')   # torch's preserve_format keeps the order of the strides
+        strides = strides_of(a)   # torch's preserve_format: a dense layout's own strides, else dense ones in
+        if not is_non_overlapping_and_dense(a.shape, strides):   # the order of x's strides
+            strides = dense_strides_like(a.shape, strides)
+        xp = backend.array_module(a)
+        out = with_strides(xp.empty(a.size, dtype=a.dtype), a.shape, strides)
+        out[...] = a
+        return out
 
     def backward(self, grad):
         return grad

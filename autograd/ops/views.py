@@ -110,6 +110,35 @@ def is_non_overlapping_and_dense(shape, strides):
     return True
 
 
+def dense_strides_like(shape, strides):
+    """Dense strides that keep the order of strides (torch's infer_dense_strides: insertion sort of the dims
+    by stride, ties broken by size, dims with stride 0 left in place)."""
+    perm = list(range(len(shape) - 1, -1, -1))
+
+    def should_swap(d0, d1):
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out, step = [0] * len(shape), 1
+    for d in perm:
+        out[d] = step
+        step *= builtins.max(shape[d], 1)
+    return tuple(out)
+
+
 def compute_stride(old_shape, old_strides, new_shape):
     """The strides of a view of (old_shape, old_strides) as new_shape, or None where no view exists
     (torch's computeStride: dims that are contiguous with each other form chunks a view may regroup)."""
@@ -148,13 +177,16 @@ def infer_shape(shape, numel):
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for n in shape:
+    for i, n in enumerate(shape):
         if n != -1:
             if n < 0:
-                raise RuntimeError(f"invalid shape dimension {n}")
+                raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
             known *= n
     if -1 in shape:
-        if known == 0 or numel % known:
+        if known == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               f"unspecified dimension size -1 can be any value and is ambiguous")
+        if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if n == -1 else n for n in shape)
     elif known != numel:
