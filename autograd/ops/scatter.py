@@ -105,6 +105,29 @@ def _flat(x):
     return x.reshape(1) if x.ndim == 0 else x
 
 
+def _ufunc_at(xp, name, out, coords, values):
+    """getattr(xp, name).at(out, coords, values). CuPy has no multiply.at (no atomic product): there, the
+    repeated positions are multiplied in rounds, the k-th occurrence of every position in round k."""
+    if xp is np or name != 'multiply':
+        return getattr(xp, name).at(out, coords, values)
+    coords = xp.broadcast_arrays(*coords)
+    flat = xp.ravel_multi_index(tuple(c.reshape(-1) for c in coords), out.shape)
+    values = xp.broadcast_to(values, coords[0].shape).reshape(-1)
+    order = xp.argsort(flat, kind='stable')
+    flat, values = flat[order], values[order]
+    first = xp.searchsorted(flat, flat, side='left')
+    rank = xp.arange(flat.size) - first
+    view = out.reshape(-1) if out.flags.c_contiguous else None
+    for r in range(builtins.int(rank.max()) + 1 if rank.size else 0):
+        pick = rank == r
+        target = flat[pick]
+        if view is not None:
+            view[target] *= values[pick]
+        else:
+            idx = xp.unravel_index(target, out.shape)
+            out[idx] *= values[pick]
+
+
 # ---- scatter with reduce, scatter_reduce ---------------------------------------------------------
 class ScatterReduce(Function):
     """out = x with src reduced into it at index along dim (include_self: x's value joins the reduction)."""
@@ -124,7 +147,7 @@ class ScatterReduce(Function):
                 identity = (-np.inf if reduce == 'amax' else np.inf) if out.dtype.kind == 'f' else \
                     (info.min if reduce == 'amax' else info.max)
             out[coords] = identity
-        getattr(xp, _UFUNC[reduce]).at(out, coords, values)
+        _ufunc_at(xp, _UFUNC[reduce], out, coords, values)
         if reduce == 'mean':
             count = xp.full(out.shape, 1 if include_self else 0, dtype=out.dtype)
             xp.add.at(count, coords, 1)
@@ -176,7 +199,7 @@ class ScatterNoGrad(Function):
         xp = backend.array_module(x.array)
         out = x.array.copy()
         values = src.array if src.ndim == 0 else src.array[tuple(slice(0, s) for s in index.shape)]
-        getattr(xp, 'add' if reduce == 'add' else 'multiply').at(out, _coords(xp, index.array, dim), values)
+        _ufunc_at(xp, 'add' if reduce == 'add' else 'multiply', out, _coords(xp, index.array, dim), values)
         return out
 
     def backward(self, grad):
