@@ -663,6 +663,7 @@ class Tensor:
         if grad_mode.state.enabled and (self.requires_grad or src.requires_grad):
             return self._inplace(lambda s, o: o.to(s.device).to(s.dtype).expand(s.shape), src)
         _ops.views.check_partial_overlap(self, (src,))
+        _ops.views.check_broadcasts_to(src.shape, self.shape)
         return self._write(lambda xp, arr: xp.copyto(arr, backend.to_device(src.array, self.device), casting='unsafe'))
 
     def zero_(self): return self.fill_(0)

@@ -361,3 +361,14 @@ def check_out_write(out, args):
     check_internal_overlap(out)
     for a in args:
         check_partial_overlap(out, a if isinstance(a, (list, tuple)) else (a,))
+
+
+def check_broadcasts_to(shape, target):
+    """torch's RuntimeError where a value of `shape` cannot be written into a tensor of shape `target`."""
+    from ..function import broadcast_error
+    message = broadcast_error([target, shape])
+    if message is not None:
+        raise RuntimeError(message)
+    if len(shape) > len(target) or builtins.any(a != b and a != 1 for a, b in zip(shape[::-1], target[::-1])):
+        result = tuple(np.broadcast_shapes(tuple(shape), tuple(target)))
+        raise RuntimeError(f"output with shape {list(target)} doesn't match the broadcast shape {list(result)}")
