@@ -193,7 +193,7 @@ class ScatterReduce(Function):
 
 class ScatterNoGrad(Function):
     """scatter(..., reduce=) has no derivative in torch: the node raises when the backward reaches it."""
-    torch_name = 'NotImplemented'
+    torch_name = 'torch::autograd::NotImplemented'
 
     def forward(self, x, src, index, dim, reduce):
         xp = backend.array_module(x.array)

@@ -61,6 +61,8 @@ def _unique(x, sorted_, return_inverse, return_counts, dim, consecutive):
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = normalize_dims(dim, a.ndim)[0]
         moved = xp.moveaxis(a, d, 0)
+        if a.shape.count(0) > 1:
+            raise RuntimeError("Number of zero sized dimensions is more than one, so unique cannot be applied ")
         if moved.shape[0] and 0 in moved.shape[1:]:
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
         rows = moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:], dtype=np.int64)))
