@@ -311,8 +311,12 @@ class Slice(View):
         out = x.array[index]
         if out.ndim == 0 and out.base is None and Ellipsis not in index:   # NumPy gives a scalar copy for
             out = x.array[index + (Ellipsis,)]                             # x[i, j]; x[i, j, ...] is a view
-        if out.size and builtins.any(p is None for p in index):
-            out = with_strides(out, out.shape, _none_strides(x.array, index, strides_of(out)))
+        if out.size and builtins.any(p is None for p in index):   # NumPy gives a None stride 0, torch does not
+            a = x.array
+            if a.flags.c_contiguous and out.flags.c_contiguous and 1 not in a.shape:
+                out = out.reshape(-1).reshape(out.shape)   # torch's strides here are the row-major ones
+            else:
+                out = with_strides(out, out.shape, _none_strides(a, index, strides_of(out)))
         return out
 
     def backward(self, grad):
