@@ -23,7 +23,7 @@ class View(Function):
         if out.array.base is not None and storage_of(out.array) is storage_of(x.array):   # no copy was made
             base = getattr(x, '_base', None)
             out._base = x if base is None else base
-            out._version = x._version
+            out._vc = x._vc
         return out
 
 
