@@ -193,7 +193,10 @@ class ScatterReduce(Function):
 
 class ScatterNoGrad(Function):
     """scatter(..., reduce=) has no derivative in torch: the node raises when the backward reaches it."""
-    torch_name = 'torch::autograd::NotImplemented'
+    torch_name = 'NotImplemented'
+
+    def name(self):
+        return 'torch::autograd::NotImplemented'
 
     def forward(self, x, src, index, dim, reduce):
         xp = backend.array_module(x.array)
@@ -208,6 +211,9 @@ class ScatterNoGrad(Function):
 
 class ScatterValue(Scatter):
     torch_name = 'ScatterBackward1'
+
+
+ScatterNoGrad.__name__ = 'NotImplemented'   # torch's node type; its name() is the qualified one
 
 
 def scatter(x, dim, index, src=None, value=None, reduce=None):
@@ -388,7 +394,7 @@ def _write(x, op, args, inputs, aliased=None, direct=None, example='tensor[indic
         isinstance(a, Tensor) and a.requires_grad for a in args))
     if direct is not None and not records and has_internal_overlap(x.array):
         direct()
-        x._version[0] += 1
+        x._vc[0] += 1
         return x
     return x._inplace(op, *args, overlap=False)
 

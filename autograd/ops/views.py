@@ -215,14 +215,16 @@ def with_strides(array, shape, strides):
 def view(x, shape):
     """x.view(*shape): torch's view, refusing (RuntimeError) a shape no strides of x's memory can give.
 
-    Refused only where x's layout is known to be torch's: x is, or is a view of, a row-major tensor. Some of
-    our ops return a layout torch's do not (a convolution's output can be a transposed array where torch's is
-    contiguous); a view of those copies instead, so that no view torch accepts is ever refused."""
+    Refused only where x's layout is known to be torch's: x is, or is a view of, a row-major tensor or a clone
+    (which lays out its memory as torch's does). Some other ops may return a layout torch's do not (an
+    elementwise op on operands of mixed layouts); a view of those copies instead, so that no view torch
+    accepts is ever refused."""
     shape = infer_shape(_shape_arg(shape), x.array.size)
     if not x.array.flags.c_contiguous and compute_stride(x.array.shape, strides_of(x.array), shape) is None:
-        root = x if x._base is None else x._base
-        if root.array.flags.c_contiguous:
-            raise RuntimeError(NOT_VIEWABLE)
+        root = (x if x._base is None else x._base).array
+        storage = storage_of(root)
+        if root.flags.c_contiguous or storage is not root and storage.ndim == 1:   # row-major, or a clone
+            raise RuntimeError(NOT_VIEWABLE)                                          # with torch's strides
     return _reshape_op().apply(x, shape=shape)
 
 
@@ -311,7 +313,7 @@ def as_strided(x, size, stride, storage_offset=None):
     out = AsStrided.apply(x, size=size, stride=stride, offset=offset)
     base = x._base
     out._base = x if base is None else base
-    out._version = x._version
+    out._vc = x._vc
     return out
 
 
