@@ -17,3 +17,8 @@ from .pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d
                       MaxPool2d, MaxUnpool2d)
 # sequence models (issue 9)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
+from .attention import MultiheadAttention  # noqa: F401,E402
+from .embedding_bag import EmbeddingBag  # noqa: F401,E402
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401,E402
+                          TransformerEncoder, TransformerEncoderLayer)
+from . import modules  # noqa: F401,E402  (torch.nn.modules.<x> import paths)
