@@ -70,11 +70,6 @@ class TransformerEncoderLayer(Module):
         self.activation_relu_or_gelu = 1 if activation is F.relu else 2 if activation is F.gelu else 0
         self.activation = activation
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if not hasattr(self, 'activation'):
-            self.activation = F.relu
-
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = src
         if self.norm_first:
@@ -121,11 +116,6 @@ class TransformerDecoderLayer(Module):
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
         self.activation = activation
-
-    def __setstate__(self, state):
-        if 'activation' not in state:
-            state['activation'] = F.relu
-        super().__setstate__(state)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
