@@ -145,7 +145,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side='
     """Stack tensors of shapes (L_i, *) into (L, B, *) (or (B, L, *)), padding with padding_value on the
     'right' (after each sequence) or the 'left'."""
     if padding_side not in ('left', 'right'):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     if isinstance(sequences, Tensor):
         sequences = sequences.unbind(0)
     sequences = list(sequences)
