@@ -48,7 +48,7 @@ def rnn_cases(draw):
     return case
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(rnn_cases())
 def test_recurrent_layers_match_torch(case):
     rng = np.random.default_rng(case['seed'])
