@@ -69,7 +69,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             else:
                 parts.append(zeros(weight.shape[1], dtype=weight.dtype, device=weight.device))
         return stack(parts, 0) if parts else zeros((0, weight.shape[1]), dtype=weight.dtype, device=weight.device)
-    member = np.zeros((n_bags, n_items), dtype=weight.array.dtype if hasattr(weight.array, 'dtype') else None)
+    member = np.zeros((n_bags, n_items), dtype=weight.array.dtype)
     for b in range(n_bags):
         member[b, starts[b]:starts[b + 1]] = keep[starts[b]:starts[b + 1]]
     if mode == 'mean':
