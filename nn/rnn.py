@@ -157,6 +157,10 @@ class RNNBase(Module):
             steps, batch = input.shape[0], input.shape[1]
             batch_sizes = [batch] * steps
             x = input.reshape(steps * batch, input.shape[2])
+        weight = self._flat_weights[0]
+        if x.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype ({weight.dtype}). Convert "
+                             f"input: input.to({weight.dtype}), or convert model: model.to({x.dtype})")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {x.shape[-1]}")

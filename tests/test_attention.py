@@ -236,3 +236,24 @@ def test_torch_nn_modules_paths():
                 assert getattr(ours, name) is getattr(autograd.nn, name), f'nn.modules.{sub}.{name}'
     with pytest.raises(AttributeError):
         autograd.nn.modules.rnn.NotALayer
+
+
+@pytest.mark.parametrize('need_weights', [True, False])
+def test_attention_dropout_draws_torchs_masks(need_weights):
+    """With the same seed, dropout inside attention drops the same weights as torch's (autograd's generator
+    reproduces torch's CPU stream), in F.scaled_dot_product_attention and in MultiheadAttention training."""
+    x = np.random.default_rng(0).standard_normal((3, 2, 4))
+    torch.manual_seed(0)
+    ours, theirs = pair('MultiheadAttention', 4, 2, dropout=0.5)
+    outs = []
+    for lib, module in ((autograd, ours), (torch, theirs)):
+        lib.manual_seed(3)
+        q = lib.tensor(x, requires_grad=True)
+        out = module(q, q, q, need_weights=need_weights)[0]
+        sdpa = lib.nn.functional.scaled_dot_product_attention(q.unsqueeze(0), q.unsqueeze(0), q.unsqueeze(0),
+                                                              dropout_p=0.3)
+        (out.sum() + sdpa.sum()).backward()
+        outs.append((out, sdpa, q.grad))
+    for a, b in zip(*outs):
+        assert_close(host(a), host(b), 'float64', 10)
+    compare_grads(ours, theirs, 'float64', 10)
