@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import autograd
-from tests.test_rnn import DTYPES, both, compare_grads, pair
+from tests.test_rnn import DTYPES, both, compare_grads, one_torch_thread, pair  # noqa: F401 (fixture)
 from tests.tolerance import assert_close
 from tests.torch_oracle import host
 

@@ -16,6 +16,16 @@ DTYPES = {'float64': (torch.float64, autograd.float64), 'float32': (torch.float3
 SCALE = {'float64': 10.0, 'float32': 20.0}
 
 
+@pytest.fixture(autouse=True, scope='module')
+def one_torch_thread():
+    """torch on one thread while these tests run: its OpenMP threads spin-wait on a busy 2-core machine (a
+    first LSTM backward took 5.8 s at 2 threads against 0.02 s at 1); results do not depend on it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def pair(cls_name, *args, dtype='float64', **kwargs):
     """The same module in torch and autograd, autograd's loaded with torch's state dict."""
     ours_cls, theirs_cls = getattr(autograd.nn, cls_name), getattr(torch.nn, cls_name)

@@ -8,9 +8,20 @@ torch.manual_seed the same way and autograd draws torch's random numbers, so the
 are the same in both."""
 import numpy as np
 import pytest
+import torch
 
 import autograd
 from tests.tolerance import assert_close
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_torch_thread():
+    """torch on one thread while these tests run: its OpenMP threads spin-wait on a busy 2-core machine (a
+    first LSTM backward took 5.8 s at 2 threads against 0.02 s at 1); results do not depend on it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 TORCH_IMPORTS = """
 import torch
