@@ -2,8 +2,8 @@
 the (bags, items, dim) tensor of the looked-up rows per bag.
 
 Bags are the rows of a 2-D input (B, N), or the runs input[offsets[b]:offsets[b+1]] of a 1-D input.
-sum and mean are one product of a (B, N) bag-membership matrix (weights 1, per_sample_weights, or
-1/count for mean) with the looked-up rows (N, D); max takes each bag's maximum. Entries equal to
+sum and mean scatter-add the looked-up rows (N, D), scaled by per_sample_weights or 1/count, into their bags'
+rows; max takes each bag's maximum. Entries equal to
 padding_idx are left out of their bag (and of its count); an empty bag gives zeros, as in torch.
 """
 import numpy as np
@@ -59,7 +59,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     n_bags, n_items = len(starts) - 1, flat.shape[0]
     idx = _host(flat)
     keep = np.ones(n_items, dtype=bool) if padding_idx is None else idx != padding_idx
-    rows = F.embedding(flat, weight, None, max_norm, norm_type)
+    rows = F.embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
     if mode == 'max':
         parts = []
         for b in range(n_bags):
@@ -69,16 +69,17 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             else:
                 parts.append(zeros(weight.shape[1], dtype=weight.dtype, device=weight.device))
         return stack(parts, 0) if parts else zeros((0, weight.shape[1]), dtype=weight.dtype, device=weight.device)
-    member = np.zeros((n_bags, n_items), dtype=weight.array.dtype)
-    for b in range(n_bags):
-        member[b, starts[b]:starts[b + 1]] = keep[starts[b]:starts[b + 1]]
+    # sum / mean: each kept row, scaled (per_sample_weights, 1/count), added into its bag's row
+    bag_of = np.repeat(np.arange(n_bags), np.diff(starts))
+    scale = keep.astype(weight.array.dtype)
     if mode == 'mean':
-        counts = member.sum(1, keepdims=True)
-        member = np.divide(member, counts, out=np.zeros_like(member), where=counts > 0)
-    matrix = make_tensor(member, device=weight.device)
+        counts = np.bincount(bag_of[keep], minlength=n_bags)
+        scale = scale / np.maximum(counts, 1)[bag_of]
+    scaled = rows * make_tensor(scale, device=weight.device).unsqueeze(1)
     if per_sample_weights is not None:
-        matrix = matrix * per_sample_weights.unsqueeze(0)
-    return matrix.matmul(rows)
+        scaled = scaled * per_sample_weights.unsqueeze(1)
+    index = make_tensor(bag_of, device=weight.device).unsqueeze(1).expand(-1, weight.shape[1])
+    return zeros((n_bags, weight.shape[1]), dtype=rows.dtype, device=weight.device).scatter_add(0, index, scaled)
 
 
 class EmbeddingBag(Module):
