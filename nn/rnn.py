@@ -11,7 +11,7 @@ import numbers
 import warnings
 
 from autograd.creation import empty, zeros
-from autograd.ops.rnn import recurrent_layer
+from autograd.ops.rnn import _GATES, recurrent_layer
 from autograd.ops.shape import cat, stack
 
 from . import functional as F
@@ -21,8 +21,6 @@ from .parameter import Parameter
 from .utils.rnn import PackedSequence
 
 __all__ = ['RNNBase', 'RNN', 'LSTM', 'GRU', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell']
-
-_GATES = {'LSTM': 4, 'GRU': 3, 'RNN_TANH': 1, 'RNN_RELU': 1}
 
 
 class RNNBase(Module):
