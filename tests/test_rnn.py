@@ -46,11 +46,13 @@ def compare_grads(ours, theirs, dtype, scale):
 
 
 @st.composite
-def rnn_cases(draw):
+def rnn_cases(draw, big=1):
+    """One configuration; big scales the sizes (the deep sweep draws up to 4x larger ones)."""
     mode = draw(st.sampled_from(sorted(MODES)))
-    case = dict(mode=mode, layers=draw(st.integers(1, 2)), bidirectional=draw(st.booleans()),
-                batch_first=draw(st.booleans()), bias=draw(st.booleans()), input_size=draw(st.integers(1, 4)),
-                hidden=draw(st.integers(1, 5)), steps=draw(st.integers(1, 5)), batch=draw(st.integers(1, 4)),
+    case = dict(mode=mode, layers=draw(st.integers(1, 2 + big)), bidirectional=draw(st.booleans()),
+                batch_first=draw(st.booleans()), bias=draw(st.booleans()), input_size=draw(st.integers(1, 4 * big)),
+                hidden=draw(st.integers(1, 5 * big)), steps=draw(st.integers(1, 5 * big)),
+                batch=draw(st.integers(1, 4 * big)),
                 layout=draw(st.sampled_from(['padded', 'packed', 'packed_unsorted', 'unbatched'])),
                 with_h0=draw(st.booleans()), dtype=draw(st.sampled_from(sorted(DTYPES))),
                 seed=draw(st.integers(0, 2 ** 16)))
@@ -61,6 +63,17 @@ def rnn_cases(draw):
 @settings(max_examples=40, deadline=None)
 @given(rnn_cases())
 def test_recurrent_layers_match_torch(case):
+    check_against_torch(case)
+
+
+@pytest.mark.deep
+@settings(max_examples=400, deadline=None)
+@given(rnn_cases(big=4))
+def test_recurrent_layers_match_torch_deep(case):
+    check_against_torch(case)
+
+
+def check_against_torch(case):
     rng = np.random.default_rng(case['seed'])
     cls_name, extra = MODES[case['mode']]
     if case['proj']:
