@@ -29,7 +29,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     query (..., Hq, L, E), key (..., H, S, E), value (..., H, S, Ev) -> (..., Hq, L, Ev). scale defaults to
     1/sqrt(E). attn_mask broadcasts to (..., L, S): bool (True = attend) or float (added). is_causal masks
     keys after each query (lower-triangular L x S); it cannot be combined with attn_mask. enable_gqa lets
-    Hq be a multiple of H (each key/value head serves Hq/H consecutive query heads).
+    Hq be a multiple of H (each key/value head serves Hq/H consecutive query heads). A query whose keys are
+    all masked out gets zeros (torch's safe softmax), not NaN.
     """
     L, S = query.shape[-2], key.shape[-2]
     if is_causal and attn_mask is not None:
@@ -54,7 +55,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             scores = scores.masked_fill(attn_mask.logical_not(), float('-inf'))
         else:
             scores = scores + attn_mask
-    weights = F.softmax(scores, dim=-1)
+    if is_causal or attn_mask is not None:
+        # torch's safe softmax: a query whose keys are all masked out attends to nothing (weights 0, output 0)
+        # instead of giving NaN; its scores are zeroed first so that the backward stays finite too
+        blocked = (scores == float('-inf')).all(dim=-1, keepdim=True)
+        weights = F.softmax(scores.masked_fill(blocked, 0.0), dim=-1).masked_fill(blocked, 0.0)
+    else:
+        weights = F.softmax(scores, dim=-1)
     if dropout_p > 0.0:
         weights = F.dropout(weights, dropout_p, True)
     return weights.matmul(value)

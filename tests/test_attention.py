@@ -25,8 +25,7 @@ def test_scaled_dot_product_attention_matches_torch(heads, gqa, L, S, E, mask, s
     v = both(rng.standard_normal((2, heads, S, 3)).astype(dtype))
     attn_mask = [None, None]
     if mask == 'bool':
-        m = rng.random((L, S)) < 0.7
-        m[:, 0] = True   # no fully masked row (torch's kernels differ from the math there)
+        m = rng.random((L, S)) < 0.6   # fully masked rows included: torch gives them zeros (safe softmax)
         attn_mask = [autograd.tensor(m), torch.tensor(m)]
     elif mask == 'float':
         attn_mask = list(both(rng.standard_normal((1, L, S)).astype(dtype), False))
