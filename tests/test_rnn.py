@@ -10,7 +10,8 @@ import autograd
 from tests.tolerance import assert_close
 from tests.torch_oracle import host
 
-MODES = {'LSTM': ('LSTM', {}), 'GRU': ('GRU', {}), 'RNN_TANH': ('RNN', {}), 'RNN_RELU': ('RNN', {'nonlinearity': 'relu'})}
+MODES = {'LSTM': ('LSTM', {}), 'GRU': ('GRU', {}), 'RNN_TANH': ('RNN', {}),
+         'RNN_RELU': ('RNN', {'nonlinearity': 'relu'})}
 DTYPES = {'float64': (torch.float64, autograd.float64), 'float32': (torch.float32, autograd.float32)}
 # a recurrence compounds rounding over its steps and layers: float32 results get room for that
 SCALE = {'float64': 10.0, 'float32': 20.0}
