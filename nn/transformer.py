@@ -1,8 +1,11 @@
 """nn.Transformer and its encoder/decoder stacks and layers, with torch's submodule names (so state dicts load),
 initialisation order and the post-norm / pre-norm (norm_first) formulas of torch's implementation."""
 import copy
+import warnings
 
+from autograd import grad_mode
 from autograd.creation import full
+from autograd.dtypes import bool as bool_
 
 from . import functional as F
 from .attention import MultiheadAttention
@@ -145,8 +148,10 @@ class TransformerDecoderLayer(Module):
 
 
 class TransformerEncoder(Module):
-    """num_layers deep copies of encoder_layer applied in turn, then `norm` if given. enable_nested_tensor and
-    mask_check are accepted; the padded computation is always used (see README's known differences)."""
+    """num_layers deep copies of encoder_layer applied in turn, then `norm` if given. Where torch would run on
+    nested tensors (enable_nested_tensor, inference without gradients, a left-aligned src_key_padding_mask and
+    no mask) its result has zeros at the padded positions before `norm`; so has this one (the padded
+    computation runs, and those positions are then zeroed)."""
 
     __constants__ = ['norm']
 
@@ -156,8 +161,13 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = False
+        self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
+        why_not = _why_not_sparsity_fast_path(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why_not}",
+                          stacklevel=2)
+            self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         batch_first = self.layers[0].self_attn.batch_first
@@ -166,9 +176,53 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
+        if padded is not None:   # torch's nested-tensor path returns zeros at padded positions (before norm)
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+    def _nested_padding(self, src, mask, src_key_padding_mask):
+        """The (N, S) bool padding when torch would run this call on nested tensors (inference, batch_first,
+        only a left-aligned key padding mask, no gradient needed), else None."""
+        first = self.layers[0]
+        if (not self.use_nested_tensor or first.training or src.dim() != 3 or src_key_padding_mask is None
+                or mask is not None):
+            return None
+        if grad_mode.state.enabled and (src.requires_grad or any(p.requires_grad for p in first.parameters())):
+            return None
+        padded = (src_key_padding_mask if src_key_padding_mask.dtype == bool_
+                  else src_key_padding_mask != 0)
+        if self.mask_check:
+            kept = padded.logical_not().to(src.dtype)
+            # left-aligned: once a position is padding, every later one is
+            if bool((kept[:, 1:] > kept[:, :-1]).any()):
+                return None
+        return padded
+
+
+def _why_not_sparsity_fast_path(layer):
+    """Why torch would not run a stack of `layer` on nested tensors ('' when it would)."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    if layer.norm_first:
+        return f"{name}.norm_first was True"
+    if not layer.self_attn.batch_first:
+        return f"{name}.self_attn.batch_first was not True(use batch_first for better inference performance)"
+    if not layer.self_attn._qkv_same_embed_dim:
+        return f"{name}.self_attn._qkv_same_embed_dim was not True"
+    if layer.self_attn.in_proj_bias is None:
+        return f"{name}.self_attn was passed bias=False"
+    if not layer.activation_relu_or_gelu:
+        return f"{name}.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
+    if layer.self_attn.num_heads % 2 == 1:
+        return f"{name}.self_attn.num_heads is odd"
+    return ""
 
 
 class TransformerDecoder(Module):

@@ -256,3 +256,25 @@ def test_attention_dropout_draws_torchs_masks(need_weights):
     for a, b in zip(*outs):
         assert_close(host(a), host(b), 'float64', 10)
     compare_grads(ours, theirs, 'float64', 10)
+
+
+@pytest.mark.parametrize('batch_first,padding', [(True, [[0, 0, 0, 0, 0], [0, 0, 0, 1, 1]]),
+                                                 (True, [[0, 0, 1, 0, 0], [0, 0, 0, 0, 1]]),
+                                                 (False, [[0, 0, 0, 0, 0], [0, 0, 0, 1, 1]])])
+def test_encoder_inference_with_padding_matches_torchs_nested_tensor_path(batch_first, padding):
+    """In inference torch runs a batch_first encoder on nested tensors when the key padding is left-aligned:
+    padded positions come out as norm(0). Otherwise (or batch_first=False) they are computed as usual."""
+    torch.manual_seed(0)
+    theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=batch_first), 2,
+                                         norm=torch.nn.LayerNorm(8)).eval()
+    ours = autograd.nn.TransformerEncoder(autograd.nn.TransformerEncoderLayer(8, 2, 16, batch_first=batch_first),
+                                          2, norm=autograd.nn.LayerNorm(8)).eval()
+    ours.load_state_dict({k: autograd.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    assert ours.use_nested_tensor == theirs.use_nested_tensor
+    x = np.random.default_rng(0).standard_normal((2, 5, 8) if batch_first else (5, 2, 8)).astype(np.float32)
+    kpm = np.array(padding, bool)
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(kpm))
+    with autograd.no_grad():
+        got = ours(autograd.tensor(x), src_key_padding_mask=autograd.tensor(kpm))
+    assert_close(host(got), host(expected), 'float32', 10)
