@@ -336,3 +336,8 @@ def _pad_index(mode, n, lo, hi, d, input, pad, xp):
         j = j % n
     return j.astype(xp.int64)
 
+
+
+# sequence models (issue 9): attention and bags of embeddings live in their own modules
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401,E402
+from .embedding_bag import embedding_bag  # noqa: F401,E402
