@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from . import backend, dtypes, grad_mode
+from .tensor_api import TensorApiMethods
 
 _NUMPY_SCALAR = np.generic
 
@@ -41,7 +42,7 @@ class Size(tuple):
         return n
 
 
-class Tensor:
+class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     __slots__ = ('array', 'requires_grad', 'grad', 'grad_fn', '_version', '_hooks', '_accumulator',
                  '_retains_grad', '_base', '__weakref__')   # _base: the tensor a view shares memory with
     __array_priority__ = 1000   # numpy scalars/arrays on the left defer to our reflected operators
