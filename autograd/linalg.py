@@ -126,7 +126,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if ord == -_INF:
         return x.abs().amin(dims, keepdim)
     if ord == 0:
-        return (x != 0).to(x.dtype).sum(dims, keepdim)
+        return (x != 0).to(x.dtype).sum(dims, keepdim) + (x * 0).sum(dims, keepdim)   # zero gradient, recorded
     if ord not in (1, 2, _INF) and ord < 0:
         return (x.abs() ** ord).sum(dims, keepdim) ** (1.0 / ord)
     return norm(x, ord, dims, keepdim)
@@ -223,7 +223,7 @@ def matrix_power(A, n):
     _d.check_square('linalg.matrix_power', A) if A.ndim >= 2 else None
     if n == 0:
         from .creation import eye
-        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape)
+        return eye(A.shape[-1], dtype=A.dtype, device=A.device) + A * 0   # recorded, with a zero gradient
     if n < 0:
         A, n = inv(A), -n
     result = None
@@ -268,6 +268,8 @@ def cross(input, other, *, dim=-1):
     from .ops.arithmetic import operands
     input, other = operands(input, other)
     nd = builtins.max(input.ndim, other.ndim)
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} "
                            f"and {other.shape[dim]}")

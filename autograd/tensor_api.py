@@ -137,7 +137,7 @@ class TensorApiMethods:
     def det(self): return _m.linalg.det(self)
     def logdet(self):
         sign, logabs = _m.linalg.slogdet(self)
-        return logabs + (sign.detach() < 0) * float('nan')
+        return _m.arithmetic.where(sign.detach() < 0, float('nan'), logabs)   # nan for a negative determinant
     def slogdet(self): return _m.linalg.slogdet(self)
     def inverse(self): return _m.linalg.inv(self)
     def pinverse(self, rcond=1e-15): return _m.linalg.pinv(self, rtol=rcond)

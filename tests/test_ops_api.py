@@ -7,25 +7,27 @@ from hypothesis import given, settings, strategies as st
 from op_specs_api import API_OPS
 from test_ops_property import SETTINGS, check_op
 
-DOUBLE = [op for op in API_OPS if op.grad]
+NO_SECOND = ('cdist', 'pdist')   # torch: "the derivative for '_cdist_backward' is not implemented"
+
+DOUBLE = [op for op in API_OPS if op.grad and op.name not in NO_SECOND]
 
 
 @pytest.mark.parametrize('op', API_OPS, ids=[op.name for op in API_OPS])
-@settings(max_examples=10, **SETTINGS)
+@settings(max_examples=6, **SETTINGS)
 @given(data=st.data())
 def test_float64_forward_and_backward(op, data, device):
     check_op(op, data, np.float64, device)
 
 
 @pytest.mark.parametrize('op', API_OPS, ids=[op.name for op in API_OPS])
-@settings(max_examples=4, **SETTINGS)
+@settings(max_examples=3, **SETTINGS)
 @given(data=st.data())
 def test_float32_forward_and_backward(op, data, device):
     check_op(op, data, np.float32, device)
 
 
 @pytest.mark.parametrize('op', DOUBLE, ids=[op.name for op in DOUBLE])
-@settings(max_examples=3, **SETTINGS)
+@settings(max_examples=2, **SETTINGS)
 @given(data=st.data())
 def test_second_derivatives(op, data, device):
     check_op(op, data, np.float64, device, double=True)

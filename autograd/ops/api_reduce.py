@@ -159,6 +159,8 @@ def quantile(x, q, dim=None, keepdim=False, *, interpolation='linear', ignore_na
         elif dim is None:
             val = val.reshape((1,) * x.ndim)
         outs.append(val)
+    if x.ndim == 0:
+        outs = [o.reshape(()) for o in outs]
     if scalar_q:
         return outs[0]
     from .shape import stack
@@ -172,6 +174,7 @@ def nanquantile(x, q, dim=None, keepdim=False, *, interpolation='linear'):
 def nansum(x, dim=None, keepdim=False, *, dtype=None):
     if x.array.dtype.kind in 'fc':
         x = where(x.isnan(), 0.0, x)
+    dim = tuple(range(x.ndim)) if dim is None and keepdim else dim
     return x.sum(dim, keepdim, dtype=dtype) if dim is not None else x.sum(dtype=dtype)
 
 
@@ -179,6 +182,7 @@ def nanmean(x, dim=None, keepdim=False, *, dtype=None):
     if x.array.dtype.kind not in 'fc':
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{x.dtype.scalar_name}")
+    dim = tuple(range(x.ndim)) if dim is None and keepdim else dim
     count = (~x.isnan()).sum(dim, keepdim) if dim is not None else (~x.isnan()).sum()
     return nansum(x, dim, keepdim, dtype=dtype) / count
 
@@ -276,6 +280,8 @@ def bincount(x, weights=None, minlength=0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     xp = _xp(x)
     w = weights.array if weights is not None else None
+    if x.numel() == 0:   # torch: an empty input counts nothing, in int64 whatever the weights
+        return wrap(xp.zeros(minlength, dtype=np.int64))
     out = xp.bincount(x.array, weights=w, minlength=minlength)
     if weights is None:
         return wrap(out.astype(np.int64))

@@ -50,8 +50,7 @@ def meshgrid(*tensors, indexing='ij'):
         view = [1] * len(ts)
         view[i] = -1
         out.append(t.reshape(view).expand(*shape))
-    if swap:
-        out = [o.transpose(0, 1) for o in out]
+    if swap:   # 'xy': the first two inputs trade places, and so do their grids
         out[0], out[1] = out[1], out[0]
     return tuple(out)
 
@@ -68,9 +67,7 @@ def combinations(x, r=2, with_replacement=False):
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(x.shape)}")
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = list(pick(range(x.shape[0]), r))
-    if not idx:
-        return wrap(_xp(x).zeros((0,) if r == 0 else (0, r), dtype=x.array.dtype))
-    index = wrap(_xp(x).asarray(np.array(idx, dtype=np.int64)))
+    index = wrap(_xp(x).asarray(np.array(idx, dtype=np.int64).reshape(len(idx), r)))
     return x[index]
 
 
@@ -154,7 +151,7 @@ def broadcast_shapes(*shapes):
 def broadcast_tensors(*tensors):
     ts = _tensors(tensors)
     shape = broadcast_shapes(*[t.shape for t in ts])
-    return tuple(t.expand(*shape) for t in ts)
+    return tuple(t.broadcast_to(tuple(shape)) for t in ts)
 
 
 def rot90(x, k=1, dims=(0, 1)):
@@ -317,6 +314,8 @@ def renorm(x, p, dim, maxnorm):
     """Each slice along dim whose p-norm exceeds maxnorm is scaled down to norm maxnorm."""
     from ..linalg import vector_norm
     from .arithmetic import where
+    if x.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
     d = normalize_dims(dim, x.ndim)[0]
     others = tuple(i for i in range(x.ndim) if i != d)
     norms = vector_norm(x, p, others, True)

@@ -250,11 +250,24 @@ def logaddexp(a, b): return LogAddExp.apply(*_float_operands(a, b), base2=False)
 def logaddexp2(a, b): return LogAddExp.apply(*_float_operands(a, b), base2=True)
 
 
+class CopySign(Function):
+    """|a| with b's sign bit. d/da = out / a (0 where a = 0); b gets a zero gradient, as in torch."""
+    saves_output = True
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return _broadcasting(_xp(a).copysign, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ratio = where(a == 0, 0.0, self.output / where(a == 0, 1.0, a))
+        ga = sum_to(grad * ratio, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(grad * 0, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
 def copysign(a, b):
-    """|a| with b's sign bit (signed zeros and nan signs count); gradient to a only."""
-    a, b = _float_operands(a, b)
-    negative = wrap(_xp(b).signbit(b.array))
-    return where(negative, -a.abs(), a.abs())
+    return CopySign.apply(*_float_operands(a, b))
 
 
 def fmax(a, b):
@@ -276,7 +289,8 @@ def float_power(a, b):
 
 
 def ldexp(x, other):
-    return floating(x) * 2.0 ** _tensor(other, x)
+    x = floating(x)
+    return x * 2.0 ** _tensor(other, x).to(x.dtype)
 
 
 def deg2rad(x): return floating(x) * (math.pi / 180)
