@@ -25,7 +25,7 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.tiny)
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -int(info.precision)   # exactly 1e-06 for float32, as torch reports
         real = {'complex64': 'float32', 'complex128': 'float64'}.get(d.name, d.name)
         self.dtype = real
 

@@ -63,7 +63,7 @@ def median(x, dim=None, keepdim=False):
     if dim is None:
         flat = x.reshape(-1)
         if flat.numel() == 0:
-            return wrap(_xp(x).asarray(np.nan, dtype=x.array.dtype))
+            return flat.sum() + float('nan')   # recorded, as torch's is
         if bool(flat.isnan().any()):
             return flat[int(_xp(x).argmax(_xp(x).isnan(flat.array)))]
         return kthvalue(flat, (flat.numel() - 1) // 2 + 1, 0).values

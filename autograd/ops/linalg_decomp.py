@@ -401,7 +401,7 @@ def qr_backward(Q, R, gQ, gR):
     if m >= n:
         M = R @ gR.mT - gQ.mT @ Q
         b = gQ + Q @ _copyltu(M)
-        return SolveTriangular.apply(R, b, upper=True, left=False, unitriangular=False)
+        return SolveTriangular.apply(R.mT, b, upper=False, left=False, unitriangular=False)   # b R^-T
     # wide: A = [X | Y], R = [U | V] with X = Q U square, Y = Q V
     from .shape import cat
     U, V = R[..., :m], R[..., m:]

@@ -1,0 +1,107 @@
+"""The non-op parts of issue 10 against torch: accelerator, default device, finfo/iinfo, version,
+testing.assert_close, manual_seed, eig/eigvals values, apply_/map_, return-type fields."""
+import numpy as np
+import pytest
+import torch
+
+import autograd
+from tolerance import assert_close
+
+
+def test_accelerator_matches_a_cpu_only_torch():
+    if autograd.cuda.is_available():
+        pytest.skip("a GPU is present here; torch (CPU build) has none to compare with")
+    assert autograd.accelerator.is_available() == torch.accelerator.is_available()
+    assert autograd.accelerator.current_accelerator() == torch.accelerator.current_accelerator()
+    assert autograd.accelerator.device_count() == torch.accelerator.device_count()
+    autograd.accelerator.synchronize()
+
+
+def test_set_default_device_round_trip():
+    assert str(autograd.get_default_device()) == str(torch.get_default_device())
+    autograd.set_default_device('cpu')
+    try:
+        assert autograd.zeros(2).device == autograd.device('cpu')
+        assert autograd.get_default_device() == autograd.device('cpu')
+    finally:
+        autograd.set_default_device(None)
+
+
+@pytest.mark.parametrize('name', ['float16', 'float32', 'float64'])
+def test_finfo(name):
+    ours, theirs = autograd.finfo(getattr(autograd, name)), torch.finfo(getattr(torch, name))
+    for field in ('bits', 'eps', 'max', 'min', 'tiny', 'smallest_normal', 'resolution'):
+        assert getattr(ours, field) == getattr(theirs, field), field
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize('name', ['uint8', 'int8', 'int16', 'int32', 'int64'])
+def test_iinfo(name):
+    ours, theirs = autograd.iinfo(getattr(autograd, name)), torch.iinfo(getattr(torch, name))
+    assert (ours.bits, ours.min, ours.max) == (theirs.bits, theirs.min, theirs.max)
+    assert repr(ours) == repr(theirs)
+    with pytest.raises(TypeError):
+        autograd.iinfo(autograd.float32)
+
+
+def test_version_names():
+    assert set(torch.version.__all__) <= set(dir(autograd.version))
+    assert isinstance(autograd.__version__, str)
+
+
+def test_testing_assert_close():
+    a = autograd.tensor([1.0, 2.0])
+    autograd.testing.assert_close(a, a + 1e-7)
+    with pytest.raises(AssertionError):
+        autograd.testing.assert_close(a, a + 1e-3)
+    with pytest.raises(AssertionError):
+        autograd.testing.assert_close(a, a.double())
+    torch.testing.assert_close(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]) + 1e-7)
+
+
+def test_manual_seed_seeds_the_generators_every_device_draws_from():
+    autograd.manual_seed(3)
+    torch.manual_seed(3)
+    np.testing.assert_array_equal(autograd.rand(5).numpy(), torch.rand(5).numpy())
+    autograd.cuda.manual_seed_all(4)
+    torch.manual_seed(4)
+    np.testing.assert_array_equal(autograd.randn(3).numpy(), torch.randn(3).numpy())
+
+
+def test_eigvals_values_and_no_gradient():
+    a = np.random.default_rng(0).standard_normal((3, 4, 4))
+    ours = autograd.linalg.eigvals(autograd.tensor(a)).numpy()
+    theirs = torch.linalg.eigvals(torch.tensor(a)).numpy()
+    for part in (np.real, np.abs):   # the order of eigenvalues is LAPACK's: compare sorted parts
+        assert_close(np.sort(part(ours), -1), np.sort(part(theirs), -1), scale=100)
+    w, v = autograd.linalg.eig(autograd.tensor(a))
+    assert w.dtype == autograd.complex128 and tuple(v.shape) == (3, 4, 4)
+    with pytest.raises(NotImplementedError, match='eig'):
+        autograd.linalg.eig(autograd.tensor(a, requires_grad=True))
+
+
+def test_apply_map_nbytes_itemsize():
+    a, t = autograd.tensor([1.0, -2.0, 3.0]), torch.tensor([1.0, -2.0, 3.0])
+    a.apply_(lambda v: v * 2 + 1)
+    t.apply_(lambda v: v * 2 + 1)
+    np.testing.assert_array_equal(a.numpy(), t.numpy())
+    a.map_(autograd.tensor([1.0, 1.0, 2.0]), lambda x, y: x * y)
+    t.map_(torch.tensor([1.0, 1.0, 2.0]), lambda x, y: x * y)
+    np.testing.assert_array_equal(a.numpy(), t.numpy())
+    assert (a.nbytes, a.itemsize) == (t.nbytes, t.itemsize)
+
+
+def test_return_type_fields():
+    a = np.eye(3) * 2.0
+    for op, fields in [('slogdet', ('sign', 'logabsdet')), ('eigh', ('eigenvalues', 'eigenvectors')),
+                       ('qr', ('Q', 'R')), ('svd', ('U', 'S', 'Vh')), ('inv_ex', ('inverse', 'info'))]:
+        ours = getattr(autograd.linalg, op)(autograd.tensor(a))
+        theirs = getattr(torch.linalg, op)(torch.tensor(a))
+        assert ours._fields == fields and all(hasattr(theirs, f) for f in fields)
+
+
+def test_singular_inverse_raises_linalg_error():
+    with pytest.raises(RuntimeError):
+        torch.linalg.inv(torch.zeros(2, 2))
+    with pytest.raises(autograd.linalg.LinAlgError, match='singular'):
+        autograd.linalg.inv(autograd.zeros(2, 2))
