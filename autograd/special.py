@@ -19,3 +19,6 @@ def i0(x): return _s.bessel('i0', x)
 def i0e(x): return _s.bessel('i0e', x)
 def i1(x): return _s.bessel('i1', x)
 def i1e(x): return _s.bessel('i1e', x)
+
+
+modified_bessel_i0, modified_bessel_i1 = i0, i1

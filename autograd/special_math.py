@@ -87,7 +87,8 @@ def digamma(a):
 
 
 def _hurwitz_zeta(s, q):
-    """zeta(s, q) for s > 1, q > 0 (arrays), by Euler-Maclaurin after shifting q to >= 10."""
+    """zeta(s, q) for s > 1 (q > 0, or any non-integer q when s is an int), by Euler-Maclaurin after shifting
+    q to >= 10."""
     acc = np.zeros_like(q)
     y = q.copy()
     small = y < 10
@@ -133,10 +134,10 @@ def polygamma(n, a):
         return _back(_trigamma(x), a)
     with np.errstate(all='ignore'):
         pole = (x <= 0) & (x == np.floor(x))
-        negative = x < 0
-        z = _hurwitz_zeta(float(n + 1), np.where(negative | pole, 1.0, x))
+        # an integer s: the shifted sum's terms (x + k)^-s stay real for negative non-integer x
+        z = _hurwitz_zeta(n + 1, np.where(pole, 1.0, x))
         out = (-1) ** (n + 1) * math.factorial(n) * z
-        out = np.where(pole, np.inf, np.where(negative, np.nan, out))
+        out = np.where(pole, np.inf, out)
     return _back(out, a)
 
 

@@ -18,6 +18,11 @@ class _OpModules:
 _m = _OpModules()
 
 
+def _addmv(t, mat, vec, beta, alpha): return _m.api_shape.addmv(t, mat, vec, beta=beta, alpha=alpha)
+def _addr(t, v1, v2, beta, alpha): return _m.api_shape.addr(t, v1, v2, beta=beta, alpha=alpha)
+def _addbmm(t, b1, b2, beta, alpha): return _m.api_shape.addbmm(t, b1, b2, beta=beta, alpha=alpha)
+
+
 class TensorApiMethods:
     __slots__ = ()
 
@@ -172,7 +177,11 @@ class TensorApiMethods:
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return self._inplace(TensorApiMethods.nan_to_num, nan, posinf, neginf)
     def copysign_(self, other): return self._inplace(TensorApiMethods.copysign, other)
-    def float_power_(self, exponent): return self._inplace(TensorApiMethods.float_power, exponent)
+    def float_power_(self, exponent):
+        if self.array.dtype != np.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
+                               "operation's result requires dtype Double")
+        return self._inplace(TensorApiMethods.float_power, exponent)
     def deg2rad_(self): return self._inplace(TensorApiMethods.deg2rad)
     def rad2deg_(self): return self._inplace(TensorApiMethods.rad2deg)
     def heaviside_(self, values): return self._inplace(TensorApiMethods.heaviside, values)
@@ -198,6 +207,23 @@ class TensorApiMethods:
     def renorm_(self, p, dim, maxnorm): return self._inplace(TensorApiMethods.renorm, p, dim, maxnorm)
     def put_(self, index, source, accumulate=False): return self._inplace(TensorApiMethods.put, index, source, accumulate)
     def masked_scatter_(self, mask, source): return self._inplace(TensorApiMethods.masked_scatter, mask, source)
+    def addmv_(self, mat, vec, *, beta=1, alpha=1): return self._inplace(_addmv, mat, vec, beta, alpha)
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1): return self._inplace(_addr, vec1, vec2, beta, alpha)
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1): return self._inplace(_addbmm, batch1, batch2, beta, alpha)
+    def arcsin_(self): return self._inplace(TensorApiMethods.arcsin)
+    def arccos_(self): return self._inplace(TensorApiMethods.arccos)
+    def arctan_(self): return self._inplace(TensorApiMethods.arctan)
+    def absolute_(self): return self._inplace(TensorApiMethods.absolute)
+    def negative_(self): return self._inplace(TensorApiMethods.negative)
+    def subtract_(self, other, alpha=1): return self._inplace(TensorApiMethods.subtract, other, alpha)
+    def multiply_(self, other): return self._inplace(TensorApiMethods.multiply, other)
+    def divide_(self, other, rounding_mode=None): return self._inplace(TensorApiMethods.divide, other, rounding_mode)
+    def true_divide_(self, other): return self._inplace(TensorApiMethods.divide, other)
+    def greater_(self, other): return self._inplace(TensorApiMethods.greater, other)
+    def greater_equal_(self, other): return self._inplace(TensorApiMethods.greater_equal, other)
+    def less_(self, other): return self._inplace(TensorApiMethods.less, other)
+    def less_equal_(self, other): return self._inplace(TensorApiMethods.less_equal, other)
+    def not_equal_(self, other): return self._inplace(TensorApiMethods.not_equal, other)
 
     # ---- Python callables and sizes -------------------------------------------------------------
     def apply_(self, callable):

@@ -101,6 +101,11 @@ def two_same(min_dims=1, max_dims=3):
     return inputs
 
 
+def off_poles(x):
+    """Negative values at least 0.3 from the poles of lgamma/digamma (x in (0.5, 4) -> (-4.3, -0.3))."""
+    return -x.floor() - 0.5 + 0.2 * (x - x.floor() - 0.5)
+
+
 def as_int(t):
     return (t * 10).long()
 
@@ -269,8 +274,10 @@ API_OPS = [
     Op('logaddexp', lambda m, a, b: m.logaddexp(a, b), binary()),
     Op('logaddexp2', lambda m, a, b: m.logaddexp2(a, b), binary()),
     Op('xlogy', lambda m, a, b: m.xlogy(a * (a > 0), b), binary(), domain=(-1, 3), positive=True),
-    Op('lgamma', lambda m, x: m.lgamma(x), unary(), domain=(-4, 6), positive=True),
-    Op('digamma', lambda m, x: m.digamma(x), unary(), domain=(-4, 6), positive=True),
+    Op('lgamma', lambda m, x: m.lgamma(x), unary(), domain=(0.1, 8)),
+    Op('digamma', lambda m, x: m.digamma(x), unary(), domain=(0.1, 8)),
+    Op('lgamma_digamma_negative', lambda m, x: (m.lgamma(off_poles(x)), m.digamma(off_poles(x))), unary(),
+       domain=(0.5, 4)),
     Op('polygamma', lambda m, x, n: m.polygamma(n, x), lambda d: ([d(shape())], {'n': d(st.integers(1, 3))}),
        domain=(0.3, 12)),
     Op('mvlgamma', lambda m, x: m.mvlgamma(x, 3), unary(), domain=(1.2, 6)),
@@ -382,5 +389,38 @@ API_OPS = [
     Op('cosine_similarity', lambda m, a, b, dim: m.cosine_similarity(a, b, dim),
        lambda d: (lambda s: ([s, s], {'dim': d(st.integers(-len(s), len(s) - 1))}))(d(shape(1, 3, 1)))),
     Op('pairwise_distance', lambda m, a, b: m.pairwise_distance(a, b), two_same(1, 2)),
+    # ---- Tensor-method and in-place forms ----
+    Op('methods_binary', lambda m, a, b: (a.atan2(b), a.hypot(b), a.logaddexp(b), a.logaddexp2(b), a.xlogy(b.abs()),
+                                          a.copysign(b), a.fmax(b), a.fmin(b), a.float_power(b.abs()), a.dist(b),
+                                          a.kron(b), a.ldexp(b.round().abs().long())),
+       two_same(0, 2), positive=True),
+    Op('methods_unary', lambda m, x: (x.lgamma(), x.digamma(), x.polygamma(2), x.erfc(), x.i0(), x.sinc(),
+                                      x.deg2rad(), x.rad2deg(), x.asinh(), x.arcsinh(), x.acosh(), x.clamp_min(1.5),
+                                      x.clamp_max(1.5), x.logcumsumexp(0), x.nansum(), x.nanmean(), x.diff(),
+                                      x.movedim(0, -1), x.fliplr(), x.flipud(), x.rot90(), x.diag_embed(),
+                                      x.diagflat(), x.trace(), x.median(), x.quantile(0.25), x.aminmax().max),
+       unary(2, 2, 1), domain=(1.05, 3)),
+    Op('inplace_unary', lambda m, x: tuple(getattr(x.clone(), f)() for f in (
+        'lgamma_', 'digamma_', 'erfc_', 'i0_', 'sinc_', 'deg2rad_', 'rad2deg_', 'sgn_', 'fix_',
+        'absolute_', 'negative_', 'arctan_', 'nan_to_num_')) + (x.clone().polygamma_(1),
+                                                                            x.clone().clamp_min_(1.5)),
+       unary(), domain=(1.05, 3)),
+    # torch 2.13 has no derivative for asinh_/acosh_/atanh_ ("not implemented"): they are left out here
+    Op('inplace_unit', lambda m, x: (x.clone().erfinv_(), x.clone().arcsin_(), x.clone().arccos_(),
+                                     (x.abs() * 0.9 + 0.05).logit_()),
+       unary(), domain=(-0.9, 0.9)),
+    Op('inplace_binary', lambda m, a, b: (a.clone().atan2_(b), a.clone().hypot_(b), a.clone().copysign_(b),
+                                          a.clone().xlogy_(b.abs()), a.clone().subtract_(b, alpha=2),
+                                          a.clone().multiply_(b), a.clone().divide_(b), a.clone().true_divide_(b),
+                                          a.clone().ldexp_(b.round().abs().long())),
+       two_same(0, 3), positive=True),
+    Op('inplace_float_power', lambda m, a, b: a.clone().float_power_(b), two_same(0, 2), domain=(0.5, 2)),
+    Op('inplace_products', lambda m, c, v, mat, b1, b2: (
+        c[0].clone().addmv_(mat, v, beta=0.5, alpha=2), c.clone().addr_(c[:, 0], v, alpha=3),
+        c.clone().addbmm_(b1, b2, beta=2), c.clone().renorm_(2, 0, 1.0)),
+       fixed((3, 4), (4,), (4, 4), (2, 3, 2), (2, 2, 4))),
+    Op('inplace_put_scatter', lambda m, x, s, mask: (x.clone().put_(m.arange(3) * 2, s[:3], accumulate=True),
+                                                     x.clone().masked_scatter_(mask, s)),
+       fixed((2, 3), (6,)), index_inputs=lambda shapes, opts, rng: [rng.random((2, 3)) < 0.5]),
     Op('nbytes_itemsize', lambda m, x: m.tensor([x.nbytes, x.itemsize]), unary(), grad=False),
 ]
