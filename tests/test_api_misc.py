@@ -105,3 +105,65 @@ def test_singular_inverse_raises_linalg_error():
         torch.linalg.inv(torch.zeros(2, 2))
     with pytest.raises(autograd.linalg.LinAlgError, match='singular'):
         autograd.linalg.inv(autograd.zeros(2, 2))
+
+
+def _raise_same(call, word):
+    """call(torch) raises; call(autograd) must raise the same builtin class, naming `word`."""
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    base = next(c for c in type(theirs.value).__mro__ if c.__module__ == 'builtins')
+    with pytest.raises(base) as ours:
+        call(autograd)
+    assert word.lower() in str(ours.value).lower(), (str(ours.value), str(theirs.value))
+
+
+BAD_CALLS = [
+    (lambda m: m.linalg.inv(m.ones(2, 3)), 'square'),
+    (lambda m: m.linalg.inv(m.ones(3)), 'dimensions'),
+    (lambda m: m.linalg.solve(m.eye(3), m.ones(2, 2)), 'linalg.solve'),
+    (lambda m: m.linalg.cholesky(-m.eye(2)), 'positive-definite'),
+    (lambda m: m.linalg.det(m.ones(2, 2, dtype=m.int64)), 'floating point'),
+    (lambda m: m.linalg.cross(m.ones(2, 4), m.ones(2, 4)), 'length 3'),
+    (lambda m: m.linalg.multi_dot([m.ones(2, 2)]), 'at least 2'),
+    (lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.int64)), 'floating point'),
+    (lambda m: m.linalg.qr(m.ones(2, 2), mode='bad'), 'mode'),
+    (lambda m: m.kthvalue(m.ones(3), 5), 'k'),
+    (lambda m: m.quantile(m.ones(3), 1.5), 'range'),
+    (lambda m: m.quantile(m.ones(3, dtype=m.int64), 0.5), 'float'),
+    (lambda m: m.meshgrid(m.ones(2), m.ones(2), indexing='ab'), 'indexing'),
+    (lambda m: m.rot90(m.ones(2, 2), 1, (0, 0)), 'dims'),
+    (lambda m: m.renorm(m.ones(3), 2, 0, 1.0), 'dimensions'),
+    (lambda m: m.tensordot(m.ones(2, 3), m.ones(2, 3), ([1], [1])) if False else
+     m.tensordot(m.ones(2, 3), m.ones(2, 3), ([1], [0])), 'size'),
+    (lambda m: m.bincount(m.tensor([-1, 2])), 'non-negative'),
+    (lambda m: m.polygamma(-1, m.ones(2)), 'negative'),
+    (lambda m: m.movedim(m.ones(2, 3), (0, 1), (0,)), 'movedim'),
+    (lambda m: m.tensor_split(m.ones(4), 0), 'sections'),
+    (lambda m: m.hsplit(m.ones(3, 3), 2), 'hsplit'),
+    (lambda m: m.broadcast_shapes((2, 3), (4, 3)), 'shape'),
+    (lambda m: m.gcd(m.ones(2), m.ones(2)), 'gcd'),
+    (lambda m: m.cdist(m.ones(2, 3), m.ones(2, 4)), 'columns'),
+    (lambda m: m.pdist(m.ones(2, 3, 4)), '2D'),
+    (lambda m: m.trace(m.ones(2, 2, 2)), 'matrix'),
+    (lambda m: m.diff(m.tensor(1.0)), 'one-dimensional'),
+    (lambda m: m.finfo(m.int32), 'floating point'),
+    (lambda m: m.tensor([1.0]).float_power_(2), 'Double'),
+]
+
+
+@pytest.mark.parametrize('call,word', BAD_CALLS, ids=[str(i) for i in range(len(BAD_CALLS))])
+def test_bad_input_raises_torchs_class_naming_the_problem(call, word):
+    _raise_same(call, word)
+
+
+@pytest.mark.parametrize('call', [lambda m: m.linalg.inv(m.zeros(2, 2)),
+                                  lambda m: m.linalg.inv(m.tensor([[1.0, 2.0], [2.0, 4.0]])),
+                                  lambda m: m.linalg.solve(m.tensor([[1.0, 2.0], [2.0, 4.0]]), m.ones(2)),
+                                  lambda m: m.linalg.cholesky(m.tensor([[1.0, 2.0], [2.0, 1.0]])),
+                                  lambda m: m.kthvalue(m.ones(2, 3), 4, 0)])
+def test_linalg_errors_have_torchs_text(call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(autograd)
+    assert str(ours.value) == str(theirs.value)

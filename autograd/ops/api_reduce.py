@@ -54,7 +54,7 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     d = _dim_of(x, dim, 'kthvalue')
     n = x.shape[d] if x.ndim else 1
     if not 1 <= k <= n:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {dim}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     return _select(x, d, _kth_index(x, d, k - 1), keepdim, 'kthvalue')
 
 

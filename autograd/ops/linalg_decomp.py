@@ -119,8 +119,28 @@ def _lapack(op, fn, *arrays):
     except Exception as error:   # numpy.linalg.LinAlgError (and CuPy's) in torch's class and words
         if type(error).__name__ != 'LinAlgError':
             raise
-        raise LinAlgError(f"{op}: The diagonal element 1 is zero, the inversion could not be completed because "
+        if op != 'linalg.inv':
+            raise LinAlgError(f"torch.{op}: The solver failed because the input matrix is singular.") from None
+        k = _zero_pivot(backend.to_host(arrays[0]))
+        raise LinAlgError(f"{op}: The diagonal element {k} is zero, the inversion could not be completed because "
                           "the input matrix is singular.") from None
+
+
+def _zero_pivot(a):
+    """1-based index of the first zero pivot of LU with partial pivoting (LAPACK getrf's info), over the
+    batch's first singular matrix. Runs only on the error path."""
+    import numpy as np
+    mats = a.reshape(-1, a.shape[-2], a.shape[-1]).astype(np.float64)
+    for m in mats:
+        m = m.copy()
+        n = m.shape[0]
+        for j in range(n):
+            p = j + int(np.argmax(np.abs(m[j:, j])))
+            if m[p, j] == 0:
+                return j + 1
+            m[[j, p]] = m[[p, j]]
+            m[j + 1:, j:] -= np.outer(m[j + 1:, j] / m[j, j], m[j, j:])
+    return 1
 
 
 class Inv(Function):
@@ -267,7 +287,8 @@ class Cholesky(Function):
             if type(error).__name__ != 'LinAlgError':
                 raise
             raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
-                              "positive-definite.") from None
+                              f"positive-definite (the leading minor of order {_bad_minor(xp, a.array)} is not "
+                              "positive-definite).") from None
 
     def backward(self, grad):
         L = self.output
@@ -275,6 +296,16 @@ class Cholesky(Function):
         phi = 0.5 * (p + p.tril(-1).mT)
         ga = SolveTriangular.apply(L.mT, phi, upper=True, left=True, unitriangular=False)
         return SolveTriangular.apply(L, ga, upper=False, left=False, unitriangular=False)
+
+
+def _bad_minor(xp, a):
+    """The order of the first leading minor that is not positive-definite (error path only)."""
+    for k in range(1, a.shape[-1] + 1):
+        try:
+            xp.linalg.cholesky(a[..., :k, :k])
+        except Exception:
+            return k
+    return a.shape[-1]
 
 
 def cholesky(a, upper=False):
