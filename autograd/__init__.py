@@ -242,3 +242,9 @@ det, logdet, slogdet, inverse, pinverse = linalg.det, Tensor.logdet, linalg.slog
 matrix_power, matrix_exp, cholesky, cholesky_inverse = (linalg.matrix_power, linalg.matrix_exp, Tensor.cholesky,
                                                         Tensor.cholesky_inverse)
 qr, svd = Tensor.qr, Tensor.svd
+(atan2, arctan2, hypot, logaddexp, logaddexp2, xlogy, lgamma, digamma, erfinv, erfc, sinc, copysign, fmax, fmin,
+ float_power, deg2rad, rad2deg, heaviside, gcd, lcm, nan_to_num, kron, tensordot, diff, nansum, nanmean, median,
+ quantile, nanquantile, logcumsumexp) = (
+    _with_out(f) for f in (atan2, atan2, hypot, logaddexp, logaddexp2, xlogy, lgamma, digamma, erfinv, erfc, sinc,
+                           copysign, fmax, fmin, float_power, deg2rad, rad2deg, heaviside, gcd, lcm, nan_to_num, kron,
+                           tensordot, diff, nansum, nanmean, median, quantile, nanquantile, logcumsumexp))

@@ -167,3 +167,16 @@ def test_linalg_errors_have_torchs_text(call):
     with pytest.raises(RuntimeError) as ours:
         call(autograd)
     assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize('name', ['atan2', 'hypot', 'logaddexp', 'xlogy', 'copysign', 'fmax', 'float_power'])
+def test_out_argument(name):
+    a, b = np.array([0.5, -1.0, 2.0]), np.array([1.5, 2.0, -0.5])
+    dt = 'float64' if name == 'float_power' else 'float32'
+    ours = autograd.empty(0, dtype=getattr(autograd, dt))
+    theirs = torch.empty(0, dtype=getattr(torch, dt))
+    r1 = getattr(autograd, name)(autograd.tensor(a, dtype=autograd.float32), autograd.tensor(b, dtype=autograd.float32),
+                                 out=ours)
+    r2 = getattr(torch, name)(torch.tensor(a, dtype=torch.float32), torch.tensor(b, dtype=torch.float32), out=theirs)
+    assert r1 is ours and r2 is theirs
+    assert_close(ours.numpy(), theirs.numpy())
