@@ -248,3 +248,4 @@ qr, svd = Tensor.qr, Tensor.svd
     _with_out(f) for f in (atan2, atan2, hypot, logaddexp, logaddexp2, xlogy, lgamma, digamma, erfinv, erfc, sinc,
                            copysign, fmax, fmin, float_power, deg2rad, rad2deg, heaviside, gcd, lcm, nan_to_num, kron,
                            tensordot, diff, nansum, nanmean, median, quantile, nanquantile, logcumsumexp))
+from .ops.linalg_lu import lu_unpack  # noqa: E402

@@ -291,3 +291,53 @@ def vander(x, *, N=None):
     from .ops.shape import stack
     return stack([x ** i for i in range(n)], -1)
 
+
+
+# ---- LU (ops/linalg_lu.py) and the tensor forms of inv/solve -----------------------------------
+_lu_factor = collections.namedtuple('lu_factor', ['LU', 'pivots'])
+_lu_factor_ex = collections.namedtuple('lu_factor_ex', ['LU', 'pivots', 'info'])
+_lu = collections.namedtuple('lu', ['P', 'L', 'U'])
+
+
+def lu_factor(A, *, pivot=True):
+    from .ops import linalg_lu
+    return _lu_factor(*linalg_lu.lu_factor(A, pivot))
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    from .ops import linalg_lu
+    LU, piv = linalg_lu.lu_factor(A, pivot)
+    return _lu_factor_ex(LU, piv, _info(A))
+
+
+def lu(A, *, pivot=True):
+    from .ops import linalg_lu
+    return _lu(*linalg_lu.lu(A, pivot))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    from .ops import linalg_lu
+    return linalg_lu.lu_solve(LU, pivots, B, left=left, adjoint=adjoint)
+
+
+def tensorinv(A, ind=2):
+    """The inverse of A seen as a matrix from its first ind dims to the rest; shape A.shape[ind:] + A.shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = A.shape[:ind], A.shape[ind:]
+    n = 1
+    for s in rows:
+        n *= s
+    return inv(A.reshape(n, -1)).reshape(tuple(cols) + tuple(rows))
+
+
+def tensorsolve(A, B, dims=None):
+    """X with tensordot(A, X, X.ndim) = B."""
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))
+    out_shape = A.shape[B.ndim:]
+    n = 1
+    for s in out_shape:
+        n *= s
+    return solve(A.reshape(-1, n), B.reshape(-1)).reshape(tuple(out_shape))

@@ -200,6 +200,12 @@ def cdist_shapes(draw):
         {'p': draw(st.sampled_from([2.0, 1.0, 3.0, float('inf')]))}
 
 
+POLYNOMIALS = ('chebyshev_polynomial_t', 'chebyshev_polynomial_u', 'chebyshev_polynomial_v', 'chebyshev_polynomial_w',
+               'shifted_chebyshev_polynomial_t', 'shifted_chebyshev_polynomial_u', 'shifted_chebyshev_polynomial_v',
+               'shifted_chebyshev_polynomial_w', 'hermite_polynomial_h', 'hermite_polynomial_he',
+               'laguerre_polynomial_l', 'legendre_polynomial_p')
+
+
 def _inplace(name):
     return lambda m, a, b: getattr(a.clone(), name)(b)
 
@@ -235,6 +241,17 @@ API_OPS = [
     Op('linalg.pinv', lambda m, a: m.linalg.pinv(a), matrices),
     Op('linalg.lstsq', lambda m, a, b: m.linalg.lstsq(a, b).solution,
        lambda d: (lambda s: ([s, (s[0], 2)], {}))(tall(d)[0][0])),
+    Op('linalg.lu_factor', lambda m, a: tuple(m.linalg.lu_factor(a)), square()),
+    Op('linalg.lu', lambda m, a: tuple(m.linalg.lu(a)), square()),
+    Op('linalg.lu_solve', lambda m, a, b, left, adjoint: m.linalg.lu_solve(
+        *m.linalg.lu_factor(wellcond(m, a)), b if left else b.mT, left=left, adjoint=adjoint),
+       lambda d: (lambda n: ([(n, n), (n, 2)], {'left': d(st.booleans()), 'adjoint': d(st.booleans())}))(
+           d(st.integers(1, 4))), domain=(-1, 1)),
+    Op('lu_unpack', lambda m, a: tuple(m.lu_unpack(*m.linalg.lu_factor(a))), square()),
+    Op('linalg.tensorinv', lambda m, a: m.linalg.tensorinv(wellcond(m, a.reshape(4, 4)).reshape(2, 2, 4), 2),
+       fixed((16,)), domain=(-1, 1)),
+    Op('linalg.tensorsolve', lambda m, a, b: m.linalg.tensorsolve(
+        wellcond(m, a.reshape(6, 6)).reshape(6, 2, 3), b), fixed((36,), (6,)), domain=(-1, 1)),
     Op('linalg.matrix_rank', lambda m, a: m.linalg.matrix_rank(a), matrices, grad=False),
     Op('linalg.matrix_power', lambda m, a, n: m.linalg.matrix_power(wellcond(m, a), n),
        lambda d: (square()(d)[0], {'n': d(st.integers(-2, 3))}), domain=(-1, 1)),
@@ -322,6 +339,14 @@ API_OPS = [
     Op('special.erfcx', lambda m, x: m.special.erfcx(x), unary()),
     Op('special.expit', lambda m, x: m.special.expit(x), unary()),
     Op('special.zeta', lambda m, a, b: m.special.zeta(a, b), binary(), domain=(1.5, 5), grad=False),
+    Op('special.polynomials', lambda m, x, n: tuple(getattr(m.special, f)(x, n) for f in POLYNOMIALS),
+       lambda d: ([d(shape())], {'n': d(st.integers(-1, 8))}), domain=(-1.5, 1.5), grad=False),
+    Op('special.polynomials_tensor_n', lambda m, x, n: tuple(getattr(m.special, f)(x, n.abs().round() - 1)
+                                                             for f in POLYNOMIALS[:3]),
+       binary(), domain=(-1.5, 1.5), grad=False),
+    Op('special.gammainc', lambda m, a, x: (m.special.gammainc(a.detach() + 0.1, x), m.special.gammaincc(
+        a.detach() + 0.1, x)), binary(), domain=(0, 8)),
+    Op('special.spherical_bessel_j0', lambda m, x: m.special.spherical_bessel_j0(x), unary()),
     # ---- reductions ----
     Op('median', lambda m, x: m.median(x), unary()),
     Op('median_dim', lambda m, x, dim, keepdim: tuple(m.median(x, dim, keepdim)), reduce(allow_none=False, multi=False)),
