@@ -336,3 +336,7 @@ def _pad_index(mode, n, lo, hi, d, input, pad, xp):
         j = j % n
     return j.astype(xp.int64)
 
+
+
+# ---- distances (issue 10; code in autograd/ops/api_shape.py) ----------------------------------------------
+from autograd.ops.api_shape import cosine_similarity, pairwise_distance, pdist  # noqa: E402,F401

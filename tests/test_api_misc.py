@@ -180,3 +180,13 @@ def test_out_argument(name):
     r2 = getattr(torch, name)(torch.tensor(a, dtype=torch.float32), torch.tensor(b, dtype=torch.float32), out=theirs)
     assert r1 is ours and r2 is theirs
     assert_close(ours.numpy(), theirs.numpy())
+
+
+def test_functional_distances_are_the_tensor_functions():
+    import nn.functional as F
+    a = np.random.default_rng(0).standard_normal((4, 3))
+    for name in ('cosine_similarity', 'pairwise_distance'):
+        ours = getattr(F, name)(autograd.tensor(a), autograd.tensor(a[::-1].copy()))
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(a), torch.tensor(a[::-1].copy()))
+        assert_close(ours.numpy(), theirs.numpy())
+    assert_close(F.pdist(autograd.tensor(a)).numpy(), torch.nn.functional.pdist(torch.tensor(a)).numpy())
