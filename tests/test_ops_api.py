@@ -13,14 +13,14 @@ DOUBLE = [op for op in API_OPS if op.grad and op.name not in NO_SECOND]
 
 
 @pytest.mark.parametrize('op', API_OPS, ids=[op.name for op in API_OPS])
-@settings(max_examples=6, **SETTINGS)
+@settings(max_examples=5, **SETTINGS)
 @given(data=st.data())
 def test_float64_forward_and_backward(op, data, device):
     check_op(op, data, np.float64, device)
 
 
 @pytest.mark.parametrize('op', API_OPS, ids=[op.name for op in API_OPS])
-@settings(max_examples=3, **SETTINGS)
+@settings(max_examples=2, **SETTINGS)
 @given(data=st.data())
 def test_float32_forward_and_backward(op, data, device):
     check_op(op, data, np.float32, device)
