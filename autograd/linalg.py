@@ -135,7 +135,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
     """Frobenius, nuclear, spectral (2, -2), and max/min column (1, -1) or row (inf, -inf) sums."""
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     if dtype is not None:
         A = A.to(dtype)
     d0, d1 = (d % A.ndim for d in dim)
@@ -269,7 +269,7 @@ def cross(input, other, *, dim=-1):
     input, other = operands(input, other)
     nd = builtins.max(input.ndim, other.ndim)
     if input.ndim != other.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} "
                            f"and {other.shape[dim]}")

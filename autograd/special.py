@@ -23,7 +23,7 @@ def i1e(x): return _s.bessel('i1e', x)
 
 modified_bessel_i0, modified_bessel_i1 = i0, i1
 
-from .ops.special_poly import (chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v,  # noqa: E402
+from .ops.special_poly import (chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v,  # noqa: E402,F401
                                chebyshev_polynomial_w, shifted_chebyshev_polynomial_t,
                                shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
                                shifted_chebyshev_polynomial_w, hermite_polynomial_h, hermite_polynomial_he,
