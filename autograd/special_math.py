@@ -31,12 +31,16 @@ def _back(result, like):
 
 
 def _cupyx(name, a, *args):
-    import cupyx.scipy.special as sp
-    return getattr(sp, name)(*args, a)
-
-
-def _on_gpu(a):
-    return backend.array_module(a) is not np
+    """cupyx.scipy.special.<name> on a GPU array when CuPy has it (cast back: float16 returns float64), else
+    None and the caller computes on the host."""
+    if backend.array_module(a) is np:
+        return None
+    try:
+        import cupyx.scipy.special as sp
+        fn = getattr(sp, name)
+    except (ImportError, AttributeError):
+        return None
+    return fn(*args, a).astype(a.dtype, copy=False)
 
 
 def _lgamma1(v):
@@ -52,16 +56,18 @@ _lgamma_u = np.frompyfunc(_lgamma1, 1, 1)
 
 
 def lgamma(a):
-    if _on_gpu(a):
-        return _cupyx('gammaln', a)
-    x = np.asarray(a, dtype=np.float64)
+    gpu = _cupyx('gammaln', a)
+    if gpu is not None:
+        return gpu
+    x = np.asarray(_host(a), dtype=np.float64)
     out = np.where(np.isnan(x), np.nan, np.asarray(_lgamma_u(x)).astype(np.float64)) if x.size else x
     return _back(np.asarray(out), a)
 
 
 def digamma(a):
-    if _on_gpu(a):
-        return _cupyx('digamma', a)
+    gpu = _cupyx('digamma', a)
+    if gpu is not None:
+        return gpu
     x = np.array(_host(a), dtype=np.float64)
     with np.errstate(all='ignore'):
         reflect = x < 0
@@ -127,8 +133,9 @@ def polygamma(n, a):
     """The n-th derivative of digamma (n >= 0)."""
     if n == 0:
         return digamma(a)
-    if _on_gpu(a):
-        return _cupyx('polygamma', a, n)
+    gpu = _cupyx('polygamma', a, n)
+    if gpu is not None:
+        return gpu
     x = np.array(_host(a), dtype=np.float64)
     if n == 1:
         return _back(_trigamma(x), a)
@@ -145,8 +152,9 @@ _erf_u = np.frompyfunc(math.erf, 1, 1)
 
 
 def erfinv(a):
-    if _on_gpu(a):
-        return _cupyx('erfinv', a)
+    gpu = _cupyx('erfinv', a)
+    if gpu is not None:
+        return gpu
     x = np.array(_host(a), dtype=np.float64)
     with np.errstate(all='ignore'):
         w = -np.log((1 - x) * (1 + x))

@@ -32,11 +32,16 @@ def tall(draw):
 
 
 def _eye(m, a):
-    return m.eye(a.shape[-1], dtype=a.dtype)
+    return m.eye(a.shape[-1], dtype=a.dtype, device=a.device)
 
 
 def wellcond(m, a):
     return a + 3 * _eye(m, a)
+
+
+def wellcond_rect(m, a):
+    """3 added on the main diagonal of a (m x n): singular values kept away from 0 (entries in (-1, 1))."""
+    return a + 3 * m.eye(a.shape[-2], a.shape[-1], dtype=a.dtype, device=a.device)
 
 
 def spd(m, a):
@@ -127,13 +132,13 @@ def quantile_opts(draw):
     return s, opts
 
 
-def _q(m, q):
-    return m.tensor(q, dtype=m.float64) if isinstance(q, list) else q
+def _q(m, q, x):
+    return m.tensor(q, dtype=m.float64, device=x.device) if isinstance(q, list) else q
 
 
 def _quantile(m, x, dim, keepdim, q, interpolation, nan=False):
     fn = m.nanquantile if nan else m.quantile
-    q = _q(m, q)
+    q = _q(m, q, x)
     if isinstance(q, float) is False:
         q = q.to(x.dtype)
     return fn(x, q, dim=dim, keepdim=keepdim, interpolation=interpolation)
@@ -238,9 +243,9 @@ API_OPS = [
     Op('linalg.svdvals', lambda m, a: m.linalg.svdvals(a), matrices),
     Op('linalg.qr', lambda m, a, mode: qr_call(m, a, mode if a.shape[-2] <= a.shape[-1] else 'reduced'),
        lambda d: (matrices(d)[0], {'mode': d(st.sampled_from(['reduced', 'complete']))}), domain=(-1, 1)),
-    Op('linalg.pinv', lambda m, a: m.linalg.pinv(a), matrices),
-    Op('linalg.lstsq', lambda m, a, b: m.linalg.lstsq(a, b).solution,
-       lambda d: (lambda s: ([s, (s[0], 2)], {}))(tall(d)[0][0])),
+    Op('linalg.pinv', lambda m, a: m.linalg.pinv(wellcond_rect(m, a)), matrices, domain=(-1, 1)),
+    Op('linalg.lstsq', lambda m, a, b: m.linalg.lstsq(wellcond_rect(m, a), b).solution,
+       lambda d: (lambda s: ([s, (s[0], 2)], {}))(tall(d)[0][0]), domain=(-1, 1)),
     Op('linalg.lu_factor', lambda m, a: tuple(m.linalg.lu_factor(a)), square()),
     Op('linalg.lu', lambda m, a: tuple(m.linalg.lu(a)), square()),
     Op('linalg.lu_solve', lambda m, a, b, left, adjoint: m.linalg.lu_solve(
@@ -451,8 +456,8 @@ API_OPS = [
         c[0].clone().addmv_(mat, v, beta=0.5, alpha=2), c.clone().addr_(c[:, 0], v, alpha=3),
         c.clone().addbmm_(b1, b2, beta=2), c.clone().renorm_(2, 0, 1.0)),
        fixed((3, 4), (4,), (4, 4), (2, 3, 2), (2, 2, 4))),
-    Op('inplace_put_scatter', lambda m, x, s, mask: (x.clone().put_(m.arange(3) * 2, s[:3], accumulate=True),
+    Op('inplace_put_scatter', lambda m, x, s, mask: (x.clone().put_(m.arange(3, device=x.device) * 2, s[:3], accumulate=True),
                                                      x.clone().masked_scatter_(mask, s)),
        fixed((2, 3), (6,)), index_inputs=lambda shapes, opts, rng: [rng.random((2, 3)) < 0.5]),
-    Op('nbytes_itemsize', lambda m, x: m.tensor([x.nbytes, x.itemsize]), unary(), grad=False),
+    Op('nbytes_itemsize', lambda m, x: m.tensor([x.nbytes, x.itemsize], device=x.device), unary(), grad=False),
 ]

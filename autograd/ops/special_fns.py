@@ -71,11 +71,12 @@ _erfc_u = np.frompyfunc(math.erfc, 1, 1)
 class Erfc(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        a = x.array
-        if _xp(x) is not np:
-            import cupyx.scipy.special as sp
-            return sp.erfc(a)
-        return np.asarray(_erfc_u(a)).astype(a.dtype) if a.ndim else a.dtype.type(math.erfc(a))
+        gpu = special_math._cupyx('erfc', x.array)
+        if gpu is not None:
+            return gpu
+        a = backend.to_host(x.array)
+        out = np.asarray(_erfc_u(a)).astype(a.dtype) if a.ndim else np.asarray(math.erfc(a), dtype=a.dtype)
+        return backend.to_device(out, x.device) if _xp(x) is not np else out
     def backward(self, grad):
         x, = self.saved_tensors
         return grad * (-2 / math.sqrt(math.pi)) * (-x * x).exp()
