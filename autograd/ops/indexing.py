@@ -198,7 +198,7 @@ def setitem(x, index, value):
     except ValueError as e:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
                            f"indexing result: {e}") from None
-    x._version[0] += 1
+    x._vc[0] += 1
 
 
 # ---- gather / scatter --------------------------------------------------------------------------
