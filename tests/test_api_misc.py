@@ -17,6 +17,22 @@ def test_accelerator_matches_a_cpu_only_torch():
     autograd.accelerator.synchronize()
 
 
+def test_set_default_device_places_factories(device):
+    autograd.set_default_device(device)
+    try:
+        expected = autograd.device(device)
+        assert autograd.get_default_device().type == expected.type
+        for t in (autograd.zeros(2), autograd.ones(2, 3), autograd.full((2,), 1.5), autograd.eye(2),
+                  autograd.tensor([1.0, 2.0]), autograd.rand(3), autograd.randn(2), autograd.arange(3)):
+            assert t.device.type == expected.type
+        autograd.manual_seed(0)
+        torch.manual_seed(0)
+        assert_close(autograd.rand(4).cpu().numpy(), torch.rand(4).numpy())   # same stream on every device
+    finally:
+        autograd.set_default_device(None)
+    assert autograd.zeros(1).device == autograd.device('cpu')
+
+
 def test_set_default_device_round_trip():
     assert str(autograd.get_default_device()) == str(torch.get_default_device())
     autograd.set_default_device('cpu')
