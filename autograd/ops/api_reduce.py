@@ -103,9 +103,9 @@ def mode(x, dim=-1, keepdim=False):
     rows = moved.reshape(-1, moved.shape[-1])
     idx = np.zeros(rows.shape[0], dtype=np.int64)
     for r, row in enumerate(rows):
-        values, counts = np.unique(row, return_counts=True)
+        values, counts = np.unique(row, return_counts=True, equal_nan=False)   # each nan counts alone, as torch
         best = values[np.argmax(counts)]
-        idx[r] = np.nonzero(row == best)[0][-1]
+        idx[r] = np.nonzero((row == best) | (np.isnan(row) & np.isnan(best)))[0][-1]
     idx = np.expand_dims(idx.reshape(moved.shape[:-1]), d)
     return _select(x, d, backend.to_device(idx, x.device), keepdim, 'mode')
 
