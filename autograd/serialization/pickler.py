@@ -1,7 +1,7 @@
 """Writes the pickle stream of torch's checkpoint format (protocol 2, as torch.save) for a fixed set of
 types, opcode by opcode, the way torch.save lays them out, so torch.load(weights_only=True) reads it:
 
-None, bool, int, float, complex, str, bytes, tuple, list, set, dict, OrderedDict (with its `_metadata`),
+None, bool, int, float, complex, str, bytes, tuple, list, set, dict, OrderedDict (with its `_metadata`), Counter,
 autograd.Size, dtypes, devices, Tensors and Parameters. Anything else raises NotRepresentable, and
 save() falls back to a full pickle (loadable only with weights_only=False, as in torch).
 
@@ -99,6 +99,8 @@ class Pickler:
             self.out.append(P.EMPTY_LIST)
             self._put(obj)
             self._batched(obj, P.APPENDS)
+        elif t is collections.Counter:
+            self._reduce('collections', 'Counter', (dict(obj),))
         elif t is set:
             self._reduce('builtins', 'set', (list(obj),))
         elif t is dict:

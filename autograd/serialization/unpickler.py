@@ -307,8 +307,7 @@ class FullUnpickler(pickle.Unpickler):
         self._pl = persistent_load
 
     def find_class(self, module, name):
-        module = _IMPORT_MAPPING.get(module, module)
-        full_path = f"{module}.{name}"
+        full_path = f"{_IMPORT_MAPPING.get(module, module)}.{name}"
         if full_path in allowed_globals():
             return allowed_globals()[full_path]
         if module.startswith('torch.') or module == 'torch':
