@@ -25,7 +25,7 @@ def test_round_trip_both_ways_with_metadata(tmp_path):
     theirs = st.load_file(tmp_path / 'ours.safetensors')
     assert set(theirs) == set(arrays)
     for k, v in arrays.items():
-        assert str(theirs[k].dtype).split('.')[-1] == str(v.dtype)
+        assert str(theirs[k].dtype).split('.')[-1] == str(v.dtype) and tuple(theirs[k].shape) == v.shape
         np.testing.assert_array_equal(theirs[k].numpy(), v)
     assert ast.load_metadata(tmp_path / 'ours.safetensors') == {'format': 'pt', 'epoch': '3'}
     st.save_file({k: torch.from_numpy(v) for k, v in arrays.items()}, tmp_path / 'theirs.safetensors',

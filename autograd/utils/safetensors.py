@@ -65,7 +65,8 @@ def _arrays(tensors):
                 " are trying to save tensors which are reference of each other in which case it's recommended to "
                 "save only the full tensors, and reslice at load time, or simply call `.contiguous()` on your "
                 "tensor to pack it before saving.")
-        out[k] = np.ascontiguousarray(backend.to_host(v.detach().array))
+        array = backend.to_host(v.detach().array)
+        out[k] = array if array.flags.c_contiguous else array.copy()   # (ascontiguousarray makes 0-d 1-d)
     return out
 
 
