@@ -1,0 +1,122 @@
+"""Records one forward pass as a list of ops, for export.
+
+Every op of this library runs through Function.apply, the call that also records the autograd graph: the
+tracer wraps it for the duration of one forward and keeps, for each call, the Function class, its tensor
+inputs, its options and its output. (The autograd graph itself keeps only the edges to inputs that
+require grad, not the constant inputs nor the options an exporter needs, so the calls are recorded
+where the graph's nodes are made.) Convolutions and poolings are recorded one level up, as the
+torch.nn.functional call with its arguments, because their Functions see im2col geometry and precomputed
+window indices rather than kernel sizes and strides; the Functions they call inside are not recorded.
+In-place ops (relu(inplace=True), x += y) rename the tensor they wrote to the op's output.
+"""
+import contextlib
+import inspect
+from dataclasses import dataclass, field
+
+from ..function import Function
+from ..tensor import Tensor
+
+# functional-level ops recorded whole: module -> names (patched where nn and user code look them up)
+COMPOSITES = {
+    'autograd.ops.conv': ('conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d'),
+    'autograd.ops.pooling': ('max_pool1d', 'max_pool2d', 'avg_pool1d', 'avg_pool2d', 'adaptive_avg_pool2d',
+                             'adaptive_max_pool2d'),
+}
+
+
+@dataclass
+class Record:
+    op: str                 # a Function class name, or a functional name ('conv2d')
+    inputs: list            # Tensors (or None for an absent optional input)
+    attrs: dict             # the Function's options, or the functional call's bound arguments
+    outputs: list           # Tensors
+    fn: type = None         # the Function class (None for a functional op)
+    extra: dict = field(default_factory=dict)
+
+
+class Tracer:
+    def __init__(self):
+        self.records = []
+        self.depth = 0   # > 0 inside a recorded call: the ops it runs are its implementation
+
+    def add(self, record):
+        self.records.append(record)
+
+    @contextlib.contextmanager
+    def active(self):
+        """Patch Function.apply, the view ops' apply, the composite functionals and Tensor._inplace."""
+        import importlib
+        from ..ops import shape
+        patches = []
+
+        def patch(owner, name, value):
+            patches.append((owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)))
+            setattr(owner, name, value)
+
+        original_apply = Function.apply.__func__
+        patch(Function, 'apply', classmethod(self._recording(original_apply)))
+        patch(shape, '_function_apply', self._recording(shape._function_apply))
+        import nn.functional as F
+        import autograd
+        for module_name, names in COMPOSITES.items():
+            module = importlib.import_module(module_name)
+            for name in names:
+                original = getattr(module, name)
+                wrapper = self._composite(name, original)
+                for owner in (module, F, autograd):
+                    if getattr(owner, name, None) is original:
+                        patch(owner, name, wrapper)
+        patch(Tensor, '_inplace', self._inplace(Tensor._inplace))
+        try:
+            yield self
+        finally:
+            for owner, name, value in reversed(patches):
+                setattr(owner, name, value)
+
+    def _recording(self, apply):
+        tracer = self
+
+        def recording_apply(cls, *inputs, **options):
+            if tracer.depth:
+                return apply(cls, *inputs, **options)
+            tracer.depth += 1
+            try:
+                out = apply(cls, *inputs, **options)
+            finally:
+                tracer.depth -= 1
+            tracer.add(Record(cls.__name__, list(inputs), options, [out], fn=cls))
+            return out
+        return recording_apply
+
+    def _composite(self, name, function):
+        tracer = self
+        signature = inspect.signature(function)
+
+        def recording_function(*args, **kwargs):
+            if tracer.depth:
+                return function(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            tracer.depth += 1
+            try:
+                out = function(*args, **kwargs)
+            finally:
+                tracer.depth -= 1
+            attrs = dict(bound.arguments)
+            inputs = [attrs.pop(k, None) for k in ('input', 'weight', 'bias') if k in signature.parameters]
+            tracer.add(Record(name, inputs, attrs, list(out) if isinstance(out, tuple) else [out]))
+            return out
+        recording_function.__wrapped__ = function
+        return recording_function
+
+    def _inplace(self, inplace):
+        tracer = self
+
+        def recording_inplace(t, op, *args):
+            before = len(tracer.records)
+            out = inplace(t, op, *args)
+            if len(tracer.records) > before and tracer.records[-1].outputs[0] is not t:
+                # t now holds the op's result: later uses of t read that value
+                tracer.add(Record('__alias__', [tracer.records[-1].outputs[0]], {}, [t]))
+            return out
+        return recording_inplace
