@@ -181,3 +181,4 @@ def test_tracing_leaves_the_library_unpatched():
     with pytest.raises(autograd.onnx.UnsupportedOperatorError):
         autograd.onnx.export(Lambda(lambda m, x: x.cumsum(0)), autograd.randn(2), None)
     assert before == (Function.__dict__['apply'], shape._function_apply, conv.conv2d, F.conv2d, F.max_pool2d)
+

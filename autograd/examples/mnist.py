@@ -7,6 +7,8 @@ Data come from --data, else $AUTOGRAD_DATA_DIR, else ~/.cache/autograd/data (a f
 fashion-mnist/, or torchvision's MNIST/raw layout), downloaded there when missing. After every epoch the
 run folder (--out) gets checkpoint.pt (model, optimizer, LR schedule, epoch, history, RNG states;
 --resume continues from it exactly), curves.png and summary.json (accuracy, seconds per epoch, peak RSS).
+checkpoint.pt is in torch's format: torch.load(path, weights_only=True)['model'] loads into the torch model.
+--export-onnx PATH also writes the trained model as ONNX, to open in Netron or run in onnxruntime.
 """
 import argparse
 import io
@@ -49,6 +51,8 @@ def parse_args(argv=None):
     p.add_argument('--out', default=None, help='run folder; default ./runs/<dataset>-<model>')
     p.add_argument('--resume', default=None, metavar='CHECKPOINT', help='continue from a checkpoint.pt')
     p.add_argument('--limit', type=int, default=None, metavar='N', help='train on the first N images only')
+    p.add_argument('--export-onnx', default=None, metavar='PATH',
+                   help='after training, write the model as ONNX (dynamic batch) to PATH; view it with netron PATH')
     args = p.parse_args(argv)
     args.lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
     args.data = args.data or os.environ.get('AUTOGRAD_DATA_DIR') or os.path.join('~', '.cache', 'autograd', 'data')
@@ -217,7 +221,19 @@ def run(args):
                        'scheduler': scheduler.state_dict(), 'epoch': epoch,
                        'history': history, 'model_name': args.model, 'generator': generator.get_state(),
                        'rng': autograd.get_rng_state()}, os.path.join(args.out, 'checkpoint.pt'))
+    if args.export_onnx:
+        export_onnx(model, test_x[:1], args.export_onnx)
     return write_outputs(args, history)
+
+
+def export_onnx(model, example, path):
+    """The trained model as ONNX: input (batch, 1, 28, 28) -> logits (batch, 10), batch dynamic."""
+    try:
+        autograd.onnx.export(model, (example,), path, input_names=['input'], output_names=['logits'],
+                             dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
+    except ImportError as exc:
+        raise Stop(f"--export-onnx needs the onnx package: {exc}") from None
+    print(f"wrote {path} (open it with: pip install netron; netron {path})")
 
 
 def write_outputs(args, history):

@@ -13,7 +13,7 @@ naming it. Open the file in Netron (`pip install netron; netron model.onnx`) to 
 import enum
 import os
 
-from .. import grad_mode
+from .. import backend, grad_mode
 from ..tensor import Tensor
 from .graph import Graph, UnsupportedOperatorError
 from .symbolic import SYMBOLIC
@@ -128,7 +128,7 @@ def _emit(g, rec):
     ins = [g.value(t) if isinstance(t, Tensor) else '' for t in rec.inputs]
     if g.fold and any(ins) and all(g.is_constant(n) for n in ins):   # constant folding
         for t in rec.outputs:
-            g.bind(t, g.constant(t.detach().numpy(), 'onnx::' + rec.op))
+            g.bind(t, g.constant(backend.to_host(t.detach().array), 'onnx::' + rec.op))
         return
     outs = symbolic(g, rec, ins)
     outs = [outs] if isinstance(outs, str) else list(outs)

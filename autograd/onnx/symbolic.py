@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from .graph import UnsupportedOperatorError
 
 SYMBOLIC = {}
@@ -168,7 +169,7 @@ def linear(g, rec, ins):
     if rec.inputs[0].ndim == 2:
         return g.node('Gemm', [x, w] + ([b] if b else []), transB=1)
     if g.fold and g.is_constant(w):   # a constant weight is stored transposed instead of transposed per call
-        wt = g.constant(rec.inputs[1].detach().numpy().T, hint=w + '.T')
+        wt = g.constant(backend.to_host(rec.inputs[1].detach().array).T, hint=w + '.T')
     else:
         wt = g.node('Transpose', [w], perm=[1, 0])
     y = g.node('MatMul', [x, wt])
