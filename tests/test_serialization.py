@@ -323,3 +323,27 @@ def test_cuda_checkpoint_on_cpu_only_machine_says_to_use_map_location(monkeypatc
     buf.seek(0)
     with pytest.raises(RuntimeError, match="map_location='cpu'"):
         autograd.load(buf, map_location='cuda')
+
+
+def test_reads_files_of_the_previous_zip_json_format():
+    """Checkpoints written by earlier versions of autograd.save (structure.json + arrays/<i>.npy) still load."""
+    structure = ('{"format": "autograd.save", "version": 1, "object": {"$": "OrderedDict", "items": ['
+                 '["w", {"$": "tensor", "id": 0, "requires_grad": true, "device": "cpu", "parameter": true}], '
+                 '["again", {"$": "tensor", "id": 0, "requires_grad": true, "device": "cpu", "parameter": true}], '
+                 '["step", {"$": "tensor", "id": 1, "requires_grad": false, "device": "cpu"}], '
+                 '[7, {"$": "tuple", "items": [0.5, {"$": "float", "value": "nan"}, "s", null]}]]}}')
+    out = autograd.load(_archive(structure, [('arrays/0.npy', np.arange(6, dtype=np.float32).reshape(2, 3)),
+                                             ('arrays/1.npy', np.array(3.0))]))
+    from nn.parameter import Parameter
+    assert type(out) is collections.OrderedDict and list(out) == ['w', 'again', 'step', 7]
+    assert type(out['w']) is Parameter and out['w'] is out['again'] and out['w'].requires_grad
+    assert out['w'].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and out['step'].item() == 3.0
+    assert out[7][0] == 0.5 and out[7][1] != out[7][1] and out[7][2:] == ('s', None)
+    pickled = io.BytesIO()
+    with zipfile.ZipFile(pickled, 'w') as zf:   # the old format's pickle fallback: only with weights_only=False
+        zf.writestr('structure.json', '{"format": "autograd.save", "version": 1, "pickle": "data.pkl", '
+                                      '"pickled_type": "builtins.list"}')
+        zf.writestr('data.pkl', pickle.dumps([1, 2]))
+    with pytest.raises(pickle.UnpicklingError, match="holds a pickled builtins.list"):
+        autograd.load(io.BytesIO(pickled.getvalue()))
+    assert autograd.load(io.BytesIO(pickled.getvalue()), weights_only=False) == [1, 2]
