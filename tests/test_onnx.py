@@ -182,3 +182,27 @@ def test_tracing_leaves_the_library_unpatched():
         autograd.onnx.export(Lambda(lambda m, x: x.cumsum(0)), autograd.randn(2), None)
     assert before == (Function.__dict__['apply'], shape._function_apply, conv.conv2d, F.conv2d, F.max_pool2d)
 
+
+
+def _seed_model(name):
+    import test_nn_module
+    if name == 'seed_resnet34_stem':   # its stem and first stage: in-place residual adds (out += residual)
+        net = test_nn_module.seed_resnet34(autograd, num_classes=10)
+        return nn.Sequential(net.pre, net.layer1, nn.AdaptiveAvgPool2d(1), nn.Flatten()), (3, 32, 32)
+    shapes = {'seed_mlp': (1, 28, 28), 'seed_small_net': (2,), 'seed_logistic': (784,), 'seed_lenet': (3, 32, 32),
+              'seed_resnet34': (3, 224, 224)}
+    return getattr(test_nn_module, name)(autograd), shapes[name]
+
+
+@pytest.mark.parametrize('name', ['seed_mlp', 'seed_small_net', 'seed_logistic', 'seed_lenet', 'seed_resnet34_stem',
+                                  pytest.param('seed_resnet34', marks=pytest.mark.deep)])
+def test_seed_models_export(name):
+    """The seeds' own model classes export and run in onnxruntime with this library's numbers."""
+    autograd.manual_seed(0)
+    model, shape = _seed_model(name)
+    for m in model.modules():   # eval-mode BatchNorm with non-trivial running statistics
+        if isinstance(m, nn.BatchNorm2d):
+            trained_bn(m)
+    ours, theirs, _ = export_and_run(model, lambda n: autograd.randn(n, *shape))
+    assert theirs.shape == ours.shape
+    assert_close(theirs, ours, 'float32', scale=100 if 'resnet' in name else 10)

@@ -86,7 +86,15 @@ LAYERS = {
     'embedding': lambda nn: nn.Embedding(7, 3), 'prelu_free': lambda nn: nn.Sequential(nn.ReLU(), nn.Tanh()),
     'mlp': lambda nn: build('mlp', nn), 'lenet': lambda nn: build('lenet', nn),
     'seed_cnn': lambda nn: build('seed_cnn', nn), 'mnist_net': mnist_net, 'resnet': resnet,
+    'seed_lenet': lambda nn: _seed('seed_lenet', nn), 'seed_logistic': lambda nn: _seed('seed_logistic', nn),
+    'seed_resnet34': lambda nn: _seed('seed_resnet34', nn),
 }
+
+
+def _seed(name, nn_):
+    """A model class of the seed tutorials (tests/test_nn_module.py), in torch or in this library."""
+    import test_nn_module
+    return getattr(test_nn_module, name)(torch if nn_ is torch.nn else autograd)
 
 
 def trained_bn(model, lib):
