@@ -85,6 +85,7 @@ CASES = {
                                           nn.Sigmoid(), nn.Tanh(), nn.Softplus(beta=2.0), nn.Softplus(),
                                           nn.Hardtanh(-0.3, 0.4), nn.GELU(approximate='tanh')), flat()),
     'inplace_relu': (lambda: nn.Sequential(nn.Linear(6, 4), nn.ReLU(inplace=True), nn.Linear(4, 2)), flat()),
+    'detach_and_data': (lambda: Lambda(lambda m, x: x.detach() * 2 + x.data), flat()),
     'softmax': (lambda: nn.Softmax(dim=1), flat()),
     'log_softmax': (lambda: nn.LogSoftmax(dim=-1), flat()),
     'matmul': (lambda: Lambda(lambda m, x: autograd.matmul(x, m.w) @ m.w.t(),

@@ -15,6 +15,7 @@ class Graph:
         self.opset, self.fold = opset, fold
         self.nodes, self.initializers = [], []
         self.names = {}          # id(tensor) -> value name
+        self.arrays = {}         # id(tensor.array) -> value name
         self.constants = set()   # value names that are initializers (foldable)
         self.keep = []           # tensors whose ids are in self.names, kept alive
         self.param_names = param_names   # id(tensor) -> state_dict name
@@ -34,14 +35,15 @@ class Graph:
 
     def bind(self, tensor, name):
         self.names[id(tensor)] = name
-        self.keep.append(tensor)
+        self.arrays[id(tensor.array)] = name   # detach() and friends wrap the same array in a new Tensor
+        self.keep += [tensor, tensor.array]   # ids stay unique while the graph is built
 
     def value(self, tensor):
         """The value name of tensor; a tensor that no traced op produced is a constant (a parameter, a buffer,
         a scalar operand) and becomes an initializer."""
         if tensor is None:
             return ''
-        name = self.names.get(id(tensor))
+        name = self.names.get(id(tensor)) or self.arrays.get(id(tensor.array))
         if name is None:
             hint = self.param_names.get(id(tensor), 'onnx::Constant')
             name = self.constant(backend.to_host(tensor.detach().array), hint)
