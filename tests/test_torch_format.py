@@ -256,6 +256,26 @@ def test_file_layout_is_torchs(tmp_path):
         for n in ('byteorder', 'version', '.format_version', '.storage_alignment', 'data/0'):
             assert ours.read('model/' + n) == theirs.read('theirs/' + n)
         assert all(i.compress_type == zipfile.ZIP_STORED for i in ours.infolist())
+        raw = (tmp_path / 'model.pt').read_bytes()
+        info = ours.getinfo('model/data/0')
+        name_len, extra_len = np.frombuffer(raw[info.header_offset + 26:info.header_offset + 30], '<u2')
+        assert (info.header_offset + 30 + name_len + extra_len) % 64 == 0   # .storage_alignment holds
+
+
+def test_save_to_an_unseekable_stream_loads_in_torch():
+    class Pipe(io.RawIOBase):
+        def __init__(self):
+            self.data = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.data += b
+            return len(b)
+    pipe = Pipe()
+    autograd.save({'w': autograd.arange(5.)}, pipe)
+    assert torch.load(io.BytesIO(bytes(pipe.data)))['w'].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
 def test_legacy_format_of_old_torch():

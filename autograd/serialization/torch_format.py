@@ -31,7 +31,10 @@ ALIGNMENT = 64
 # ---- write ----------------------------------------------------------------------------------------
 def write_archive(fh, archive_name, data_pkl, storages):
     """Write the zip records in torch's order; storages are (key, flat C-contiguous array)."""
-    start = fh.tell()
+    try:
+        start = fh.tell()
+    except (OSError, AttributeError):   # a pipe: no offsets to align to (zipfile writes data descriptors)
+        start = None
     with zipfile.ZipFile(fh, 'w', zipfile.ZIP_STORED, allowZip64=True) as zf:
         def record(name, payload):
             zf.writestr(_info(f'{archive_name}/{name}'), payload)
@@ -44,9 +47,9 @@ def write_archive(fh, archive_name, data_pkl, storages):
             info = _info(name)
             flat = np.ascontiguousarray(flat, dtype=flat.dtype.newbyteorder('<'))
             info.file_size = flat.nbytes
-            here = fh.tell() - start
-            pad = -(here + 30 + len(name.encode()) + 4) % ALIGNMENT
-            info.extra = b'FB' + struct.pack('<H', pad) + b'Z' * pad   # torch's padding extra field
+            if start is not None:   # pad the local header so the bytes start at a multiple of ALIGNMENT
+                pad = -(fh.tell() - start + 30 + len(name.encode()) + 4) % ALIGNMENT
+                info.extra = b'FB' + struct.pack('<H', pad) + b'Z' * pad   # torch's padding extra field
             with zf.open(info, 'w', force_zip64=flat.nbytes > 2 ** 31) as out:
                 view = memoryview(flat.view(np.uint8))
                 for i in range(0, flat.nbytes, 1 << 26):
