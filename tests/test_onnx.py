@@ -66,6 +66,8 @@ CASES = {
     'batch_norm1d_eval': (lambda: trained_bn(nn.BatchNorm1d(6)), flat()),
     'batch_norm_no_affine': (lambda: trained_bn(nn.BatchNorm2d(3, affine=False)), image()),
     'layer_norm': (lambda: nn.LayerNorm((8, 8)), image()),
+    'group_norm': (lambda: nn.GroupNorm(2, 4), image(4)),
+    'group_norm_no_affine_3d': (lambda: nn.GroupNorm(3, 6, affine=False), seq(6)),
     'layer_norm_no_affine': (lambda: nn.LayerNorm(6, elementwise_affine=False), flat()),
     'dropout_eval': (lambda: nn.Sequential(nn.Dropout(0.5), nn.Dropout2d(0.3)), image()),
     'flatten': (lambda: nn.Flatten(), image()),
@@ -141,7 +143,8 @@ def test_graph_names_parameters_folds_constants_and_restores_training_mode():
     proto = autograd.onnx.export(model, autograd.randn(2, 1, 8, 8), None)
     assert model.training   # put back after the eval-mode trace
     inits = {i.name for i in proto.graph.initializer}
-    assert {'0.weight', '0.bias', '1.weight', '1.bias', '3.weight', '3.bias'} <= inits
+    assert {'0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '3.weight',
+            '3.bias'} <= inits
     assert [n.op_type for n in proto.graph.node] == ['Conv', 'BatchNormalization', 'Reshape', 'Gemm']
     assert [i.name for i in proto.graph.input] == ['input'] and [o.name for o in proto.graph.output] == ['output']
     # an op on parameters only is computed once at export (do_constant_folding)

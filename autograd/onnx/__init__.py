@@ -81,7 +81,10 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
         if was_training is not None:
             model.train(was_training)
 
-    g = Graph(onnx, opset, do_constant_folding, params)
+    arrays = {}
+    if hasattr(model, 'named_buffers'):
+        arrays = {id(t.array): n for n, t in list(model.named_parameters()) + list(model.named_buffers())}
+    g = Graph(onnx, opset, do_constant_folding, params, arrays)
     for t, name in zip(inputs, input_names):
         g.bind(t, name)
         g._used.add(name)

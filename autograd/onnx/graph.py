@@ -10,7 +10,7 @@ class UnsupportedOperatorError(RuntimeError):
 
 
 class Graph:
-    def __init__(self, onnx, opset, fold, param_names):
+    def __init__(self, onnx, opset, fold, param_names, param_arrays=None):
         self.onnx, self.helper = onnx, onnx.helper
         self.opset, self.fold = opset, fold
         self.nodes, self.initializers = [], []
@@ -19,6 +19,7 @@ class Graph:
         self.constants = set()   # value names that are initializers (foldable)
         self.keep = []           # tensors whose ids are in self.names, kept alive
         self.param_names = param_names   # id(tensor) -> state_dict name
+        self.param_arrays = param_arrays or {}   # id(array) -> state_dict name, for arrays passed as options
         self._used = set()
         self._counts = {}
 
@@ -49,6 +50,14 @@ class Graph:
             name = self.constant(backend.to_host(tensor.detach().array), hint)
             self.bind(tensor, name)
         return name
+
+    def array_hint(self, array, default):
+        """The state_dict name of the buffer an option array (or the array it views) belongs to."""
+        while array is not None:
+            if id(array) in self.param_arrays:
+                return self.param_arrays[id(array)]
+            array = getattr(array, 'base', None)
+        return default
 
     def constant(self, array, hint='onnx::Constant'):
         array = np.asarray(array)

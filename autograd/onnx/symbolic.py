@@ -252,8 +252,9 @@ def normalize(g, rec, ins):
         mean, var = (np.asarray(s).reshape(-1) for s in attrs['stats'])
         scale = affine[0] if affine else g.constant(np.ones(channels, _dtype(like)))
         bias = affine[1] if affine else g.constant(np.zeros(channels, _dtype(like)))
-        return g.node('BatchNormalization', [ins[0], scale, bias, g.constant(mean, 'running_mean'),
-                                             g.constant(var, 'running_var')], epsilon=float(attrs['eps']))
+        mean_name = g.constant(mean, g.array_hint(attrs['stats'][0], 'running_mean'))
+        var_name = g.constant(var, g.array_hint(attrs['stats'][1], 'running_var'))
+        return g.node('BatchNormalization', [ins[0], scale, bias, mean_name, var_name], epsilon=float(attrs['eps']))
     if 'LayerNorm' in name:
         axes = sorted(attrs['axes'])
         axis = axes[0] - x.ndim
@@ -266,6 +267,18 @@ def normalize(g, rec, ins):
         std = g.node('Sqrt', [g.node('Add', [var, _scalar(g, attrs['eps'], like)])])
         out = g.node('Div', [centered, std])
         return g.node('Add', [g.node('Mul', [out, affine[0]]), affine[1]]) if affine else out
+    if 'GroupNorm' in name:   # over (N, G, C/G * spatial), as the formula: (x - mean) / sqrt(var + eps)
+        groups = attrs['work_shape'][1]
+        grouped = g.node('Reshape', [ins[0], g.ints([0, groups, -1])])
+        centered = g.node('Sub', [grouped, g.reduce('ReduceMean', grouped, [2], True)])
+        var = g.reduce('ReduceMean', g.node('Mul', [centered, centered]), [2], True)
+        normed = g.node('Div', [centered, g.node('Sqrt', [g.node('Add', [var, _scalar(g, attrs['eps'], like)])])])
+        out = g.node('Reshape', [normed, g.ints([0] + list(x.shape[1:]))])
+        if not affine:
+            return out
+        per_channel = g.ints([channels] + [1] * (x.ndim - 2))
+        return g.node('Add', [g.node('Mul', [out, g.node('Reshape', [affine[0], per_channel])]),
+                              g.node('Reshape', [affine[1], per_channel])])
     if 'BatchNorm' in name:
         raise UnsupportedOperatorError("batch_norm in training mode (batch statistics) cannot be exported: "
                                        "export with model.eval(), or with training=TrainingMode.EVAL (the default)")
