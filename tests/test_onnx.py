@@ -88,6 +88,12 @@ CASES = {
                                           nn.Hardtanh(-0.3, 0.4), nn.GELU(approximate='tanh')), flat()),
     'inplace_relu': (lambda: nn.Sequential(nn.Linear(6, 4), nn.ReLU(inplace=True), nn.Linear(4, 2)), flat()),
     'detach_and_data': (lambda: Lambda(lambda m, x: x.detach() * 2 + x.data), flat()),
+    'comparisons_where_masked_fill': (lambda: Lambda(
+        lambda m, x: autograd.where(x > 0.2, x, x * 0.1).masked_fill(x <= -0.5, 3.0)
+        + (x >= x.mean(1, keepdim=True)).float() + (x != x[:, :1]).float() - (x == 0).float() + (x < 1).float()),
+        flat()),
+    'argmax': (lambda: Lambda(lambda m, x: m.fc(x).argmax(1) + m.fc(x).argmin(dim=-1, keepdim=True).sum(1),
+                              fc=nn.Linear(6, 4)), flat()),
     'softmax': (lambda: nn.Softmax(dim=1), flat()),
     'log_softmax': (lambda: nn.LogSoftmax(dim=-1), flat()),
     'matmul': (lambda: Lambda(lambda m, x: autograd.matmul(x, m.w) @ m.w.t(),
@@ -123,7 +129,7 @@ def test_exported_op_runs_in_onnxruntime_with_our_numbers(name):
     build_model, make_input = CASES[name]
     ours, theirs, _ = export_and_run(build_model(), make_input)
     assert theirs.shape == ours.shape and theirs.dtype == ours.dtype
-    assert_close(theirs, ours, 'float32', scale=10)
+    assert_close(theirs, ours, ours.dtype, scale=10)
 
 
 @pytest.mark.parametrize('opset', [13, 17, 18])

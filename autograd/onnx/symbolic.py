@@ -75,7 +75,7 @@ def pow_scalar(g, rec, ins):
     return g.node('Pow', [ins[0], _scalar(g, rec.attrs['exponent'], rec.outputs[0])])
 
 
-@register('Cast')
+@register('Cast', 'cast')
 def cast(g, rec, ins):
     return g.node('Cast', [ins[0]], to=g.elem_type(rec.attrs['dtype']))
 
@@ -86,6 +86,32 @@ def clamp(g, rec, ins):
     like = rec.outputs[0]
     return g.node('Clip', [ins[0], '' if lo is None else _scalar(g, lo, like),
                            '' if hi is None else _scalar(g, hi, like)])
+
+
+_COMPARE = {'eq': 'Equal', 'lt': 'Less', 'le': 'LessOrEqual', 'gt': 'Greater', 'ge': 'GreaterOrEqual'}
+
+
+@register('compare')
+def compare(g, rec, ins):
+    a, b = rec.inputs
+    common = np.result_type(_dtype(a), _dtype(b))
+    a_name, b_name = g.cast(ins[0], _dtype(a), common), g.cast(ins[1], _dtype(b), common)
+    op = rec.attrs['op']
+    if op == 'ne':
+        return g.node('Not', [g.node('Equal', [a_name, b_name])])
+    return g.node(_COMPARE[op], [a_name, b_name])
+
+
+@register('argmax', 'argmin')
+def arg_extremum(g, rec, ins):
+    dim, keepdim = rec.attrs['dim'], bool(rec.attrs['keepdim'])
+    op_type = 'ArgMax' if rec.op == 'argmax' else 'ArgMin'
+    if dim is None:   # over the flattened tensor
+        out = g.node(op_type, [g.node('Reshape', [ins[0], g.ints([-1])])], axis=0, keepdims=0)
+        if keepdim:
+            out = g.node('Reshape', [out, g.ints([1] * rec.inputs[0].ndim)])
+        return out
+    return g.node(op_type, [ins[0]], axis=int(dim), keepdims=int(keepdim))
 
 
 @register('Where', 'MaskedFill')

@@ -7,11 +7,18 @@ require grad, not the constant inputs nor the options an exporter needs, so the 
 where the graph's nodes are made.) Convolutions and poolings are recorded one level up, as the
 torch.nn.functional call with its arguments, because their Functions see im2col geometry and precomputed
 window indices rather than kernel sizes and strides; the Functions they call inside are not recorded.
+Comparisons, casts between kinds and argmax/argmin have no gradient and never reach Function.apply: they
+are recorded at their functions too, or a value computed from the input would be exported as a constant.
+A value the forward computes some other way (x.numpy() and back, Python arithmetic on x.item()) is baked
+into the model as a constant, as torch's tracer bakes it.
 In-place ops (relu(inplace=True), x += y) rename the tensor they wrote to the op's output.
 """
 import contextlib
 import inspect
+import sys
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
@@ -21,7 +28,11 @@ COMPOSITES = {
     'autograd.ops.conv': ('conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d'),
     'autograd.ops.pooling': ('max_pool1d', 'max_pool2d', 'avg_pool1d', 'avg_pool2d', 'adaptive_avg_pool2d',
                              'adaptive_max_pool2d'),
+    # ops without a gradient never reach Function.apply: recorded here so they do not become constants
+    'autograd.ops.arithmetic': ('compare', 'cast'),
+    'autograd.ops.reduction': ('argmax', 'argmin'),
 }
+_TENSOR_ARGS = {'compare': ('a', 'b'), 'argmax': ('x',), 'argmin': ('x',), 'cast': ('x',)}   # default: input, weight, bias
 
 
 @dataclass
@@ -58,12 +69,13 @@ class Tracer:
         patch(shape, '_function_apply', self._recording(shape._function_apply))
         import nn.functional as F
         import autograd
+        ops_modules = [m for n, m in list(sys.modules.items()) if n.startswith('autograd.ops.')]
         for module_name, names in COMPOSITES.items():
             module = importlib.import_module(module_name)
             for name in names:
                 original = getattr(module, name)
                 wrapper = self._composite(name, original)
-                for owner in (module, F, autograd):
+                for owner in [module, F, autograd] + ops_modules:   # where it was imported by name too
                     if getattr(owner, name, None) is original:
                         patch(owner, name, wrapper)
         patch(Tensor, '_inplace', self._inplace(Tensor._inplace))
@@ -102,8 +114,15 @@ class Tracer:
                 out = function(*args, **kwargs)
             finally:
                 tracer.depth -= 1
+            if out is NotImplemented:
+                return out
             attrs = dict(bound.arguments)
-            inputs = [attrs.pop(k, None) for k in ('input', 'weight', 'bias') if k in signature.parameters]
+            inputs = [attrs.pop(k, None) for k in _TENSOR_ARGS.get(name, ('input', 'weight', 'bias'))
+                      if k in signature.parameters]
+            if name == 'compare' and not isinstance(inputs[1], Tensor):   # a Python number: a constant operand
+                inputs[1] = Tensor(np.asarray(inputs[1], dtype=inputs[0].array.dtype
+                                              if isinstance(inputs[1], bool) or inputs[0].array.dtype.kind == 'f'
+                                              else None))
             tracer.add(Record(name, inputs, attrs, list(out) if isinstance(out, tuple) else [out]))
             return out
         recording_function.__wrapped__ = function
