@@ -180,6 +180,9 @@ def test_unmapped_op_raises_naming_it():
         autograd.onnx.export(nn.MaxPool2d(2, return_indices=True), autograd.randn(1, 1, 4, 4), None)
     with pytest.raises(autograd.onnx.UnsupportedOperatorError, match="multiple of the output size"):
         autograd.onnx.export(nn.AdaptiveAvgPool2d(3), autograd.randn(1, 1, 4, 4), None)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'input_name'"):
+        autograd.onnx.export(nn.ReLU(), autograd.randn(2), None, input_name=['x'])
+    autograd.onnx.export(nn.ReLU(), autograd.randn(2), None, dynamo=False, verify=False)   # torch's switches
     with pytest.raises(ValueError, match="Unsupported ONNX opset version: 9"):
         autograd.onnx.export(nn.ReLU(), autograd.randn(2), None, opset_version=9)
 

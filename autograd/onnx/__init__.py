@@ -26,6 +26,12 @@ DEFAULT_OPSET = 20   # torch 2.13's default (torch.onnx._constants.ONNX_DEFAULT_
 MIN_OPSET = 13
 
 
+# torch.onnx.export options about torch's own exporters (dynamo, reports, ...): accepted, without effect here
+_TORCH_ONLY_OPTIONS = {'dynamo', 'external_data', 'dynamic_shapes', 'custom_translation_table', 'report', 'optimize',
+                       'verify', 'profile', 'dump_exported_program', 'artifacts_dir', 'operator_export_type',
+                       'custom_opsets', 'export_modules_as_functions', 'autograd_inlining'}
+
+
 class TrainingMode(enum.IntEnum):
     EVAL = 0
     PRESERVE = 1
@@ -43,7 +49,7 @@ def _onnx():
 
 def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=None, output_names=None,
            opset_version=None, dynamic_axes=None, do_constant_folding=True, export_params=True,
-           training=TrainingMode.EVAL, keep_initializers_as_inputs=False, **unused):
+           training=TrainingMode.EVAL, keep_initializers_as_inputs=False, **torch_options):
     """Export model (an nn.Module or a function of tensors) called as model(*args, **kwargs) to f (a path
     or a binary file object; None: only return it). Returns the onnx.ModelProto.
 
@@ -51,6 +57,12 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     dynamic_axes maps such a name to {axis: 'name'} or [axis, ...]: those dimensions are symbolic (a
     dynamic batch: {'input': {0: 'batch'}}). opset_version defaults to 20. Raises
     UnsupportedOperatorError for an op without an ONNX mapping."""
+    unknown = set(torch_options) - _TORCH_ONLY_OPTIONS
+    if unknown:
+        raise TypeError(f"export() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if torch_options.get('dynamic_shapes') is not None:
+        raise NotImplementedError("autograd.onnx.export traces one forward; say which dimensions vary with "
+                                  "dynamic_axes={'input': {0: 'batch'}} instead of dynamic_shapes")
     onnx = _onnx()
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
     if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
