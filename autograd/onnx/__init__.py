@@ -17,7 +17,7 @@ from .. import backend, grad_mode
 from ..tensor import Tensor
 from .graph import Graph, UnsupportedOperatorError
 from .symbolic import SYMBOLIC
-from . import symbolic_nn  # noqa: F401  (registers the conv and pooling mappings)
+from . import symbolic_nn  # noqa: F401,E501  pyflakes: unused; importing it registers conv and pool mappings
 from .trace import Tracer
 
 __all__ = ['export', 'TrainingMode', 'UnsupportedOperatorError']

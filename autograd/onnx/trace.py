@@ -32,7 +32,8 @@ COMPOSITES = {
     'autograd.ops.arithmetic': ('compare', 'cast'),
     'autograd.ops.reduction': ('argmax', 'argmin'),
 }
-_TENSOR_ARGS = {'compare': ('a', 'b'), 'argmax': ('x',), 'argmin': ('x',), 'cast': ('x',)}   # default: input, weight, bias
+# which arguments are the op's tensor inputs (default: input, weight, bias)
+_TENSOR_ARGS = {'compare': ('a', 'b'), 'argmax': ('x',), 'argmin': ('x',), 'cast': ('x',)}
 
 
 @dataclass
