@@ -16,8 +16,7 @@ import os
 from .. import backend, grad_mode
 from ..tensor import Tensor
 from .graph import Graph, UnsupportedOperatorError
-from .symbolic import SYMBOLIC
-from . import symbolic_nn  # noqa: F401,E501  pyflakes: unused; importing it registers conv and pool mappings
+from .symbolic_nn import SYMBOLIC   # symbolic.py's table, with symbolic_nn's conv and pool mappings added
 from .trace import Tracer
 
 __all__ = ['export', 'TrainingMode', 'UnsupportedOperatorError']

@@ -1,6 +1,8 @@
 """ONNX for the functional ops recorded whole: convolutions and poolings (torch.nn.functional arguments)."""
 from .graph import UnsupportedOperatorError
-from .symbolic import register
+from .symbolic import SYMBOLIC, register
+
+__all__ = ['SYMBOLIC']
 
 
 def _tuple(value, n):
