@@ -58,29 +58,32 @@ class Tracer:
     def active(self):
         """Patch Function.apply, the view ops' apply, the composite functionals and Tensor._inplace."""
         import importlib
-        from ..ops import shape
         patches = []
 
         def patch(owner, name, value):
             patches.append((owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)))
             setattr(owner, name, value)
 
-        original_apply = Function.apply.__func__
-        patch(Function, 'apply', classmethod(self._recording(original_apply)))
-        patch(shape, '_function_apply', self._recording(shape._function_apply))
-        import nn.functional as F
-        import autograd
-        ops_modules = [m for n, m in list(sys.modules.items()) if n.startswith('autograd.ops.')]
-        for module_name, names in COMPOSITES.items():
-            module = importlib.import_module(module_name)
-            for name in names:
-                original = getattr(module, name)
-                wrapper = self._composite(name, original)
-                for owner in [module, F, autograd] + ops_modules:   # where it was imported by name too
-                    if getattr(owner, name, None) is original:
-                        patch(owner, name, wrapper)
-        patch(Tensor, '_inplace', self._inplace(Tensor._inplace))
         try:
+            original_apply = Function.apply.__func__
+            recording_apply = self._recording(original_apply)
+            patch(Function, 'apply', classmethod(recording_apply))
+            ops_modules = [m for n, m in list(sys.modules.items()) if n.startswith('autograd.ops.')]
+            for module in ops_modules:   # aliases of Function.apply (View.apply calls one)
+                for name, value in list(vars(module).items()):
+                    if value is original_apply:
+                        patch(module, name, recording_apply)
+            import nn.functional as F
+            import autograd
+            for module_name, names in COMPOSITES.items():
+                module = importlib.import_module(module_name)
+                for name in names:
+                    original = getattr(module, name)
+                    wrapper = self._composite(name, original)
+                    for owner in [module, F, autograd] + ops_modules:   # where it was imported by name too
+                        if getattr(owner, name, None) is original:
+                            patch(owner, name, wrapper)
+            patch(Tensor, '_inplace', self._inplace(Tensor._inplace))
             yield self
         finally:
             for owner, name, value in reversed(patches):
