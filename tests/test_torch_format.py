@@ -373,3 +373,14 @@ def test_whole_module_needs_weights_only_false():
         warnings.simplefilter('ignore')
         loaded = autograd.load(io.BytesIO(buf.getvalue()), weights_only=False)
     np.testing.assert_array_equal(loaded.weight.detach().numpy(), model.weight.detach().numpy())
+
+
+def test_tar_format_of_torch_before_0_4_is_refused_clearly():
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w') as tar:
+        info = tarfile.TarInfo('sys_info')
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b'abc'))
+    with pytest.raises(RuntimeError, match="tar format"):
+        autograd.load(io.BytesIO(buf.getvalue()))
