@@ -135,7 +135,7 @@ def _emit(g, rec):
         return
     symbolic = SYMBOLIC.get(rec.op)
     if symbolic is None:
-        torch_name = getattr(rec.fn, 'torch_name', None) or getattr(rec.fn, 'node_name', None)
+        torch_name = rec.fn.__name__ if rec.fn is not None and rec.fn.__name__ != rec.op else None
         raise UnsupportedOperatorError(
             f"Exporting the operator '{rec.op}'{f' ({torch_name})' if torch_name else ''} to ONNX opset version "
             f"{g.opset} is not supported by autograd.onnx.export")

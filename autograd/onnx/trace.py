@@ -100,7 +100,8 @@ class Tracer:
                 out = apply(cls, *inputs, **options)
             finally:
                 tracer.depth -= 1
-            tracer.add(Record(cls.__name__, list(inputs), options, [out], fn=cls))
+            # op_name: the class's name in the source ('Add'); __name__ is torch's node name ('AddBackward0')
+            tracer.add(Record(getattr(cls, 'op_name', cls.__name__), list(inputs), options, [out], fn=cls))
             return out
         return recording_apply
 
