@@ -194,6 +194,8 @@ def test_tracing_leaves_the_library_unpatched():
     with pytest.raises(autograd.onnx.UnsupportedOperatorError):
         autograd.onnx.export(Lambda(lambda m, x: x.cumsum(0)), autograd.randn(2), None)
     assert before == (Function.__dict__['apply'], shape._function_apply, conv.conv2d, F.conv2d, F.max_pool2d)
+    from autograd import grad_mode, instrument
+    assert instrument.tools.observers == [] and not grad_mode.state.instrumented   # the observer is gone
 
 
 

@@ -1,8 +1,9 @@
 """Records one forward pass as a list of ops, for export.
 
-Every op of this library runs through Function.apply, the call that also records the autograd graph: the
-tracer wraps it for the duration of one forward and keeps, for each call, the Function class, its tensor
-inputs, its options and its output. (The autograd graph itself keeps only the edges to inputs that
+Every op of this library runs through Function.apply, the call that also records the autograd graph. The
+tracer is an observer of it (instrument.py's on_forward hook, which the profiler and trace_backward use
+too) for the duration of one forward, and keeps, for each call, the Function class, its tensor inputs,
+its options and its output. (The autograd graph itself keeps only the edges to inputs that
 require grad, not the constant inputs nor the options an exporter needs, so the calls are recorded
 where the graph's nodes are made.) Convolutions and poolings are recorded one level up, as the
 torch.nn.functional call with its arguments, because their Functions see im2col geometry and precomputed
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..function import Function
+from .. import instrument
 from ..tensor import Tensor
 
 # functional-level ops recorded whole: module -> names (patched where nn and user code look them up)
@@ -56,7 +57,7 @@ class Tracer:
 
     @contextlib.contextmanager
     def active(self):
-        """Patch Function.apply, the view ops' apply, the composite functionals and Tensor._inplace."""
+        """Observe Function.apply; patch the composite functionals and Tensor._inplace."""
         import importlib
         patches = []
 
@@ -65,14 +66,9 @@ class Tracer:
             setattr(owner, name, value)
 
         try:
-            original_apply = Function.apply.__func__
-            recording_apply = self._recording(original_apply)
-            patch(Function, 'apply', classmethod(recording_apply))
+            instrument.tools.observers = instrument.tools.observers + [self]
+            instrument.refresh()
             ops_modules = [m for n, m in list(sys.modules.items()) if n.startswith('autograd.ops.')]
-            for module in ops_modules:   # aliases of Function.apply (View.apply calls one)
-                for name, value in list(vars(module).items()):
-                    if value is original_apply:
-                        patch(module, name, recording_apply)
             import nn.functional as F
             import autograd
             for module_name, names in COMPOSITES.items():
@@ -86,24 +82,27 @@ class Tracer:
             patch(Tensor, '_inplace', self._inplace(Tensor._inplace))
             yield self
         finally:
+            instrument.tools.observers = [o for o in instrument.tools.observers if o is not self]
+            instrument.refresh()
             for owner, name, value in reversed(patches):
                 setattr(owner, name, value)
 
-    def _recording(self, apply):
-        tracer = self
+    def on_forward(self, cls, inputs, options, call):
+        """instrument.py calls this around each Function.apply; ops run inside a recorded op are its
+        implementation and are not recorded."""
+        if self.depth:
+            return call()
+        self.depth += 1
+        try:
+            out = call()
+        finally:
+            self.depth -= 1
+        # op_name: the class's name in the source ('Add'); __name__ is torch's node name ('AddBackward0')
+        self.add(Record(getattr(cls, 'op_name', cls.__name__), list(inputs), options, [out], fn=cls))
+        return out
 
-        def recording_apply(cls, *inputs, **options):
-            if tracer.depth:
-                return apply(cls, *inputs, **options)
-            tracer.depth += 1
-            try:
-                out = apply(cls, *inputs, **options)
-            finally:
-                tracer.depth -= 1
-            # op_name: the class's name in the source ('Add'); __name__ is torch's node name ('AddBackward0')
-            tracer.add(Record(getattr(cls, 'op_name', cls.__name__), list(inputs), options, [out], fn=cls))
-            return out
-        return recording_apply
+    def on_backward(self, fn, grad, call):
+        return call()
 
     def _composite(self, name, function):
         tracer = self
