@@ -53,6 +53,10 @@ def parse_args(argv=None):
     p.add_argument('--limit', type=int, default=None, metavar='N', help='train on the first N images only')
     p.add_argument('--export-onnx', default=None, metavar='PATH',
                    help='after training, write the model as ONNX (dynamic batch) to PATH; view it with netron PATH')
+    p.add_argument('--graph', default=None, metavar='PATH', help='draw the training graph of one batch to PATH '
+                   '(.svg or .png) and exit')
+    p.add_argument('--profile', type=int, nargs='?', const=5, default=None, metavar='STEPS',
+                   help='profile STEPS training steps (default 5), print the table and exit')
     args = p.parse_args(argv)
     args.lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
     args.data = args.data or os.environ.get('AUTOGRAD_DATA_DIR') or os.path.join('~', '.cache', 'autograd', 'data')
@@ -201,6 +205,13 @@ def run(args):
     loader = DataLoader(TensorDataset(train_x, train_y), batch_size=args.batch_size, shuffle=True,
                         generator=generator)
     loss_fn = nn.CrossEntropyLoss()
+    if args.graph or args.profile:   # look inside one step instead of training (inspect_run.py)
+        from . import inspect_run
+        if args.graph:
+            inspect_run.draw_graph(args.graph, model, loader, loss_fn)
+        if args.profile:
+            inspect_run.profile_steps(args.profile, model, optimizer, loader, loss_fn)
+        return None
     print(f"{args.dataset}: {len(train_y)} training and {len(test_y)} test images; model {args.model} "
           f"({sum(p.numel() for p in model.parameters()):,} parameters), {args.optimizer} lr={args.lr} "
           f"(x{args.gamma} per epoch), "
