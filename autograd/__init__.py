@@ -195,6 +195,8 @@ def __getattr__(name):
     """nn, optim, utils and vision load on first use, so `import nn` alone works without cycles."""
     if name in ('nn', 'optim', 'utils', 'vision', 'profiler', 'distributed', 'distributions'):
         return importlib.import_module('autograd.' + name)
+    if name in ('onnx', 'serialization'):   # torch.onnx.export, torch.serialization.add_safe_globals
+        return importlib.import_module('autograd.' + name)
     if name == 'functional':
         return importlib.import_module('autograd.nn.functional')
     raise AttributeError(f"module 'autograd' has no attribute '{name}'")
