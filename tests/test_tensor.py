@@ -362,9 +362,6 @@ def test_bad_shapes_raise_torchs_exception_class(fn):
     check(fn)
 
 
-@pytest.mark.xfail(strict=True, reason="view() of a tensor whose strides do not allow it (x.t().view(6)) copies "
-                   "instead of raising torch's RuntimeError: our ops do not always produce the strides torch's do "
-                   "(e.g. conv outputs), so a strict check would refuse views torch accepts")
 def test_view_of_non_viewable_strides_raises():
     check(lambda m: m.ones(2, 3).t().view(6))
 
