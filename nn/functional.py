@@ -196,6 +196,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
     axes = (0,) + tuple(range(2, input.ndim))
     param_shape = (1, channels) + (1,) * (input.ndim - 2)
+    if input.numel() == 0:   # torch returns a copy (CloneBackward0), scaled and shifted when affine
+        out = input.clone()
+        if weight is not None:
+            out = out * weight.reshape(param_shape)
+        return out + bias.reshape(param_shape) if bias is not None else out
     stats = running = None
     if training:
         if running_mean is not None or running_var is not None:
