@@ -401,7 +401,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def isfinite(self): return _ops.arithmetic.unary_predicate('isfinite', self)
     def lerp(self, end, weight): return self + weight * (end - self)
     def addcmul(self, t1, t2, value=1): return self + value * t1 * t2
-    def addcdiv(self, t1, t2, value=1): return self + value * t1 / t2
+    def addcdiv(self, t1, t2, value=1): return _ops.elementwise.addcdiv(self, t1, t2, value)
 
     def exp(self): return _ops.elementwise.exp(self)
     def exp2(self): return _ops.elementwise.exp2(self)

@@ -1,5 +1,6 @@
 """torch.nn.functional: stateless layer functions. The Functions behind them live in autograd/ops/
 (activation, normalization, dense); conv, pooling and loss functions are re-exported from their modules."""
+import math
 import numbers
 import warnings
 
@@ -187,7 +188,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channels = input.shape[1]
     if training:
         size = input.shape
-        if input.numel() // channels == 1:
+        if math.prod(size[:1] + size[2:]) == 1:   # torch counts N * spatial, so also with 0 channels
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     for name, t in (('running_mean', running_mean), ('running_var', running_var), ('weight', weight),
                     ('bias', bias)):
@@ -195,6 +196,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
     axes = (0,) + tuple(range(2, input.ndim))
     param_shape = (1, channels) + (1,) * (input.ndim - 2)
+    if input.numel() == 0:   # torch returns a copy (CloneBackward0), scaled and shifted when affine
+        out = input.clone()
+        if weight is not None:
+            out = out * weight.reshape(param_shape)
+        return out + bias.reshape(param_shape) if bias is not None else out
     stats = running = None
     if training:
         if running_mean is not None or running_var is not None:

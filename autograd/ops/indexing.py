@@ -355,10 +355,12 @@ def sort(x, dim=-1, descending=False):
     if x.ndim == 0:
         return values_indices(x.clone(), wrap(xp.zeros((), dtype=np.int64)), 'sort')
     d = normalize_dims(dim, x.ndim)[0]
-    key = x.array
-    if descending:
-        key = -key.astype(np.int64) if key.dtype.kind in 'bu' else -key
-    idx = wrap(xp.argsort(key, axis=d, kind='stable'))
+    if descending:   # a stable ascending sort of the reversed data, reversed: ties keep their order, NaN
+        n = x.shape[d]   # (NumPy's largest) comes first, and no negation overflows an integer minimum
+        flipped = xp.argsort(xp.flip(x.array, d), axis=d, kind='stable')
+        idx = wrap(n - 1 - xp.flip(flipped, d))
+    else:
+        idx = wrap(xp.argsort(x.array, axis=d, kind='stable'))
     return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True, node_name='SortBackward0'), idx,
                           'sort')
 

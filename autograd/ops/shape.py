@@ -393,7 +393,7 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     size = x.shape[_dim(dim, x.ndim)]
-    return split(x, builtins.max(-(-size // chunks), 1), dim) if size else split(x, 1, dim)
+    return split(x, builtins.max(-(-size // chunks), 1), dim) if size else split(x, [0] * chunks, dim)
 
 
 def unbind(x, dim=0):
