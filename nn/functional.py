@@ -310,6 +310,13 @@ def pad(input, pad, mode='constant', value=None):
         return ConstantPad.apply(input, widths=tuple(widths), value=0 if value is None else value)
     if mode not in ('reflect', 'replicate', 'circular'):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if not (len(pad) in (2, 4, 6) and len(pad) // 2 + 1 <= input.ndim <= len(pad) // 2 + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     out = input
     for d, (lo, hi) in enumerate(widths):
         if lo or hi:
@@ -336,3 +343,9 @@ def _pad_index(mode, n, lo, hi, d, input, pad, xp):
         j = j % n
     return j.astype(xp.int64)
 
+
+
+# ---- issue 11 (helper nnlayers): functional forms kept in their own modules --------------------------
+from .f_norm import instance_norm, local_response_norm, rms_norm  # noqa: E402,F401
+from .f_resample import (affine_grid, channel_shuffle, grid_sample, interpolate, native_channel_shuffle,  # noqa: E402,F401,E501
+                         pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
