@@ -23,3 +23,6 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .upsampling import (ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample,  # noqa: F401,E402
                          UpsamplingBilinear2d, UpsamplingNearest2d)
+from .activation_extra import (CELU, GLU, SELU, AlphaDropout, Dropout1d, Dropout3d,  # noqa: F401,E402
+                               FeatureAlphaDropout, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU, RReLU,
+                               Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink, Threshold)

@@ -349,3 +349,6 @@ def _pad_index(mode, n, lo, hi, d, input, pad, xp):
 from .f_norm import instance_norm, local_response_norm, rms_norm  # noqa: E402,F401
 from .f_resample import (affine_grid, channel_shuffle, grid_sample, interpolate, native_channel_shuffle,  # noqa: E402,F401,E501
                          pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
+from .f_activation import (alpha_dropout, celu, celu_, dropout1d, dropout3d, feature_alpha_dropout,  # noqa: E402,F401
+                           glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu, rrelu, rrelu_, selu, selu_,
+                           softmin, softshrink, softsign, tanhshrink, threshold, threshold_)

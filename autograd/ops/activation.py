@@ -134,7 +134,8 @@ class ELU(Activation):
 
     @staticmethod
     def derivative(x, alpha):
-        return where(x > 0, 1.0, alpha * exp(x * (x <= 0)), x)
+        # x * (x < 0): the value at 0 is alpha, its own slope there 0, as torch's elu_double_backward
+        return where(x > 0, 1.0, alpha * exp(x * (x < 0)), x)
 
 
 _SQRT1_2 = math.sqrt(0.5)
