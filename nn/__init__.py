@@ -26,3 +26,7 @@ from .upsampling import (ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample,
 from .activation_extra import (CELU, GLU, SELU, AlphaDropout, Dropout1d, Dropout3d,  # noqa: F401,E402
                                FeatureAlphaDropout, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU, RReLU,
                                Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink, Threshold)
+from .loss_extra import (CosineEmbeddingLoss, CosineSimilarity, GaussianNLLLoss, HingeEmbeddingLoss,  # noqa: F401,E402
+                         MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                         PairwiseDistance, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+                         TripletMarginWithDistanceLoss)

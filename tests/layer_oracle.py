@@ -37,11 +37,20 @@ def pair(torch_module, our_module, dtype):
     return torch_module, our_module
 
 
+class Const:
+    """An input array that gets no gradient (a loss target torch does not differentiate)."""
+    def __init__(self, array):
+        self.array = array
+
+
 def compare(torch_fn, our_fn, arrays, dtype, seed=0, scale=1.0, torch_params=None, our_params=None):
     """Run torch_fn and our_fn on the same arrays (float ones require grad), backward the same random
-    output gradient, compare outputs, input gradients and (named) parameter gradients."""
-    t_in = [torch.tensor(a, requires_grad=a.dtype.kind == 'f') for a in arrays]
-    o_in = [autograd.tensor(a, requires_grad=a.dtype.kind == 'f') for a in arrays]
+    output gradient, compare outputs, input gradients and (named) parameter gradients. Wrap an array in
+    Const to give it no gradient."""
+    grads = [not isinstance(a, Const) and a.dtype.kind == 'f' for a in arrays]
+    arrays = [a.array if isinstance(a, Const) else a for a in arrays]
+    t_in = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grads)]
+    o_in = [autograd.tensor(a, requires_grad=g) for a, g in zip(arrays, grads)]
     t_out, o_out = torch_fn(*t_in), our_fn(*o_in)
     same(o_out, t_out, dtype, 'forward', scale)
     if not t_out.requires_grad:
