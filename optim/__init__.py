@@ -6,9 +6,14 @@ from .adam import Adam, AdamW
 from .adamax import Adamax
 from .nadam import NAdam
 from .lbfgs import LBFGS
+from .adafactor import Adafactor
+from .asgd import ASGD
+from .radam import RAdam
+from .rprop import Rprop
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'NAdam', 'LBFGS',
+           'RAdam', 'Rprop', 'ASGD', 'Adafactor',
            'lr_scheduler']
