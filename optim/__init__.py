@@ -1,5 +1,5 @@
 """torch.optim for autograd: optimizers and learning-rate schedulers (autograd.optim is this package)."""
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils  # noqa: F401
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
