@@ -356,3 +356,6 @@ from .f_loss import (cosine_embedding_loss, cosine_similarity, gaussian_nll_loss
                      margin_ranking_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss,
                      pairwise_distance, pdist, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
                      triplet_margin_with_distance_loss)
+from .f_conv3d import conv3d, conv_transpose3d  # noqa: E402,F401
+from .f_pool3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, fractional_max_pool2d,  # noqa: E402,F401,E501
+                       lp_pool1d, lp_pool2d, lp_pool3d, max_pool3d, max_unpool1d)
