@@ -33,3 +33,4 @@ from .loss_extra import (CosineEmbeddingLoss, CosineSimilarity, GaussianNLLLoss,
 from .conv_pool_extra import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose1d,  # noqa: F401,E402,E501
                               ConvTranspose3d, FractionalMaxPool2d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d,
                               MaxUnpool1d)
+from .module_api import Buffer  # noqa: F401,E402
