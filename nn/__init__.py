@@ -34,3 +34,6 @@ from .conv_pool_extra import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, C
                               ConvTranspose3d, FractionalMaxPool2d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d,
                               MaxUnpool1d)
 from .module_api import Buffer  # noqa: F401,E402
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,  # noqa: F401,E402
+                   LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d,
+                   LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter)

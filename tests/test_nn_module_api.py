@@ -126,3 +126,38 @@ def test_register_parametrization_cached_and_remove_match_torch():
             log.append(str(e))
         return log
     assert run(autograd) == run(torch)
+
+
+# ---- lazy modules -----------------------------------------------------------------------------------
+LAZY = [('LazyLinear', (3,), (2, 5)), ('LazyConv1d', (4, 3), (2, 3, 7)), ('LazyConv2d', (4, 3), (3, 6, 6)),
+        ('LazyConv3d', (2, 2), (1, 2, 4, 4, 4)), ('LazyConvTranspose1d', (4, 3), (2, 3, 5)),
+        ('LazyConvTranspose2d', (4, 2), (2, 3, 4, 4)), ('LazyConvTranspose3d', (2, 2), (1, 2, 3, 3, 3)),
+        ('LazyBatchNorm1d', (), (4, 3)), ('LazyBatchNorm2d', (), (2, 3, 2, 2)), ('LazyBatchNorm3d', (), (2, 3, 2, 2, 2)),
+        ('LazyInstanceNorm1d', (), (2, 3, 5)), ('LazyInstanceNorm2d', (), (2, 3, 4, 4)),
+        ('LazyInstanceNorm3d', (), (2, 3, 2, 2, 2))]
+
+
+@pytest.mark.parametrize('name,args,shape', LAZY, ids=[n for n, _, _ in LAZY])
+def test_lazy_modules_match_torch(name, args, shape):
+    """Before the first call: torch's repr and state_dict form; the first call infers the sizes and the
+    module becomes its eager class, initialised from the same seed as torch's (same numbers)."""
+    theirs, ours = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
+    assert repr(ours) == repr(theirs)
+    assert [(k, repr(v)) for k, v in ours.state_dict().items()] == \
+        [(k, repr(v)) for k, v in theirs.state_dict().items()]
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    torch.manual_seed(7), autograd.manual_seed(7)
+    t_out, o_out = theirs(torch.tensor(x)), ours(autograd.tensor(x))
+    assert repr(ours) == repr(theirs) and type(ours).__name__ == type(theirs).__name__
+    for (k, v), w in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        assert_close(v.numpy(), w.numpy(), what=k)
+    assert_close(o_out.detach().numpy(), t_out.detach().numpy(), scale=10)
+
+
+def test_lazy_module_loads_a_checkpoint():
+    theirs = torch.nn.Linear(4, 3)
+    ours = nn.LazyLinear(3)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.ones((2, 4), dtype=np.float32)
+    assert_close(ours(autograd.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy())
+    assert type(ours).__name__ == 'Linear'
