@@ -29,7 +29,7 @@ from .activation_extra import (CELU, GLU, SELU, AlphaDropout, Dropout1d, Dropout
 from .loss_extra import (CosineEmbeddingLoss, CosineSimilarity, GaussianNLLLoss, HingeEmbeddingLoss,  # noqa: F401,E402
                          MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                          PairwiseDistance, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
-                         TripletMarginWithDistanceLoss)
+                         TripletMarginWithDistanceLoss, CTCLoss)
 from .conv_pool_extra import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose1d,  # noqa: F401,E402,E501
                               ConvTranspose3d, FractionalMaxPool2d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d,
                               MaxUnpool1d)

@@ -12,7 +12,7 @@ from autograd.ops.loss import _reduce, _reduction
 __all__ = ['margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss',
            'cosine_embedding_loss', 'pairwise_distance', 'cosine_similarity', 'pdist', 'triplet_margin_loss',
            'triplet_margin_with_distance_loss', 'multi_margin_loss', 'multilabel_margin_loss', 'poisson_nll_loss',
-           'gaussian_nll_loss']
+           'gaussian_nll_loss', 'ctc_loss']
 
 
 def _hinge(z):
@@ -259,3 +259,6 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+from .f_ctc import ctc_loss  # noqa: E402,F401

@@ -352,7 +352,7 @@ from .f_resample import (affine_grid, channel_shuffle, grid_sample, interpolate,
 from .f_activation import (alpha_dropout, celu, celu_, dropout1d, dropout3d, feature_alpha_dropout,  # noqa: E402,F401
                            glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu, rrelu, rrelu_, selu, selu_,
                            softmin, softshrink, softsign, tanhshrink, threshold, threshold_)
-from .f_loss import (cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402,F401,E501
+from .f_loss import (ctc_loss, cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402,F401,E501
                      margin_ranking_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss,
                      pairwise_distance, pdist, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
                      triplet_margin_with_distance_loss)

@@ -124,3 +124,16 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return FL.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: log_probs (T, N, C), targets (N, S) or concatenated,
+    input_lengths and target_lengths per sample."""
+
+    def __init__(self, blank=0, reduction='mean', zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return FL.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                           self.zero_infinity)

@@ -104,3 +104,41 @@ def test_loss_errors_match_torch():
         with pytest.raises(theirs.type) as ours:
             call(autograd)
         assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
+@settings(**SETTINGS)
+@given(reduction=REDUCTIONS, zero_infinity=st.booleans(), blank=st.sampled_from([0, 4]),
+       concatenated=st.booleans(), through_log_softmax=st.booleans(), seed=SEEDS)
+def test_ctc_loss(dtype, reduction, zero_infinity, blank, concatenated, through_log_softmax, seed):
+    """Repeated labels, short inputs (infinite losses unless zero_infinity), padded or concatenated targets;
+    the gradient is checked both through log_softmax and directly on log_probs (torch's own formula)."""
+    rng = np.random.default_rng(seed)
+    t_len, n, c, s = 8, 3, 5, 3
+    labels = [k for k in range(c) if k != blank]
+    targets = rng.choice(labels, (n, s))
+    targets[0, 1] = targets[0, 0]
+    target_lengths = list(rng.integers(0, s + 1, n))
+    input_lengths = [t_len, int(rng.integers(1, t_len + 1)), int(rng.integers(1, 3))]
+    x = rng.standard_normal((t_len, n, c)).astype(dtype)
+    if not through_log_softmax:
+        x = torch.log_softmax(torch.tensor(x), 2).numpy()
+    flat = np.concatenate([targets[i, :target_lengths[i]] for i in range(n)]).astype(np.int64)
+    tg = flat if concatenated else targets
+
+    def run(lib, fn):
+        def f(t):
+            lp = t.log_softmax(2) if through_log_softmax else t
+            out = fn(lp, lib.tensor(tg), tuple(input_lengths), tuple(target_lengths), blank=blank,
+                     reduction=reduction, zero_infinity=zero_infinity)
+            return out
+        return f
+    if not zero_infinity:     # infinite losses make nan gradients on both sides: compare the values only
+        theirs = run(torch, TF.ctc_loss)(torch.tensor(x)).detach().numpy()
+        ours = run(autograd, F.ctc_loss)(autograd.tensor(x)).detach().numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5 if dtype == np.float32 else 1e-10)
+        return
+    theirs, ours = torch.nn.CTCLoss(blank, reduction, zero_infinity), nn.CTCLoss(blank, reduction, zero_infinity)
+    assert repr(ours) == repr(theirs)
+    compare(run(torch, lambda *a, **k: theirs(*a[:4])), run(autograd, lambda *a, **k: ours(*a[:4])), [x], dtype,
+            seed, scale=10)
