@@ -118,3 +118,15 @@ def test_rms_norm(dtype, lead, shape, eps, affine, seed):
     compare_module(theirs, ours, [array(rng, lead + shape, dtype)], dtype, seed, NORM_SCALE)
     compare(lambda t: TF.rms_norm(t, shape), lambda t: F.rms_norm(t, shape), [array(rng, lead + shape, dtype)],
             dtype, seed, NORM_SCALE)
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
+@settings(**SETTINGS)
+@given(size=st.integers(2, 7), alpha=st.sampled_from([1e-4, 0.5]), beta=st.sampled_from([0.75, 2.0]),
+       k=st.sampled_from([1, 2.0]), channels=st.integers(1, 7), seed=SEEDS)
+def test_cross_map_lrn2d(dtype, size, alpha, beta, k, channels, seed):
+    """The legacy layer, with its own window bookkeeping and hand-written backward (size 1's backward
+    fails in torch itself)."""
+    theirs, ours = torch.nn.CrossMapLRN2d(size, alpha, beta, k), nn.CrossMapLRN2d(size, alpha, beta, k)
+    assert repr(ours) == repr(theirs)
+    compare_module(theirs, ours, [array(np.random.default_rng(seed), (2, channels, 3, 2), dtype)], dtype, seed)
