@@ -10,10 +10,11 @@ from .adafactor import Adafactor
 from .asgd import ASGD
 from .radam import RAdam
 from .rprop import Rprop
+from .sparse_adam import SparseAdam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'NAdam', 'LBFGS',
-           'RAdam', 'Rprop', 'ASGD', 'Adafactor',
+           'RAdam', 'Rprop', 'ASGD', 'Adafactor', 'SparseAdam',
            'lr_scheduler']

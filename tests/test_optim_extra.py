@@ -223,3 +223,15 @@ def test_averaged_model_and_swalr_match_torch(kind):
     tswa.update_bn([(torch.tensor(b), 0) for b in batches], their_avg)
     for (name, value), ref_value in zip(ours_avg.state_dict().items(), their_avg.state_dict().values()):
         assert_close(backend.to_host(value.array), ref_value.numpy(), dtype=ref_value.numpy().dtype, what=name)
+
+
+@pytest.mark.parametrize('make', [
+    lambda lib, mod: mod.SparseAdam([lib.zeros(2, requires_grad=True)], lr=0.0),
+    lambda lib, mod: mod.SparseAdam([lib.zeros(2, requires_grad=True)], betas=(1.0, 0.9)),
+    lambda lib, mod: mod.SparseAdam([lib.zeros(2, requires_grad=True)], eps=0.0),
+    lambda lib, mod: (lambda p: (setattr(p, 'grad', lib.ones(2)), mod.SparseAdam([p]).step()))(
+        lib.zeros(2, requires_grad=True)),
+])
+def test_sparse_adam_checks_like_torch(make):
+    """No sparse gradients exist here: SparseAdam validates its options and rejects dense gradients as torch."""
+    torch_and_ours_raise(make)
