@@ -346,16 +346,18 @@ def _pad_index(mode, n, lo, hi, d, input, pad, xp):
 
 
 # ---- issue 11 (helper nnlayers): functional forms kept in their own modules --------------------------
-from .f_norm import instance_norm, local_response_norm, rms_norm  # noqa: E402,F401
-from .f_resample import (affine_grid, channel_shuffle, grid_sample, interpolate, native_channel_shuffle,  # noqa: E402,F401,E501
-                         pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
-from .f_activation import (alpha_dropout, celu, celu_, dropout1d, dropout3d, feature_alpha_dropout,  # noqa: E402,F401
-                           glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu, rrelu, rrelu_, selu, selu_,
-                           softmin, softshrink, softsign, tanhshrink, threshold, threshold_)
-from .f_loss import (ctc_loss, cosine_embedding_loss, cosine_similarity, gaussian_nll_loss, hinge_embedding_loss,  # noqa: E402,F401,E501
-                     margin_ranking_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss,
-                     pairwise_distance, pdist, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
-                     triplet_margin_with_distance_loss)
+from .f_activation import (alpha_dropout, celu, celu_, dropout1d, dropout3d,  # noqa: E402,F401
+                           feature_alpha_dropout, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu,
+                           rrelu, rrelu_, selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold,
+                           threshold_)
 from .f_conv3d import conv3d, conv_transpose3d  # noqa: E402,F401
-from .f_pool3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, fractional_max_pool2d,  # noqa: E402,F401,E501
-                       lp_pool1d, lp_pool2d, lp_pool3d, max_pool3d, max_unpool1d)
+from .f_loss import (cosine_embedding_loss, cosine_similarity, ctc_loss,  # noqa: E402,F401
+                     gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+                     multilabel_margin_loss, multilabel_soft_margin_loss, pairwise_distance, pdist,
+                     poisson_nll_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+from .f_norm import instance_norm, local_response_norm, rms_norm  # noqa: E402,F401
+from .f_pool3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # noqa: E402,F401
+                       fractional_max_pool2d, lp_pool1d, lp_pool2d, lp_pool3d, max_pool3d, max_unpool1d)
+from .f_resample import (affine_grid, channel_shuffle, grid_sample, interpolate,  # noqa: E402,F401
+                         native_channel_shuffle, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
+                         upsample_nearest)

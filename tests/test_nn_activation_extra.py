@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import autograd
 import nn
 import nn.functional as F
-from tests.layer_oracle import DTYPES, array, compare, compare_module, host, pair
+from tests.layer_oracle import DTYPES, compare, compare_module, host, pair
 from tests.tolerance import assert_close
 
 SETTINGS = dict(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -72,8 +72,8 @@ def test_distances(dtype, shape, p, keepdim, eps, seed):
     compare(torch.nn.PairwiseDistance(p, eps, keepdim), nn.PairwiseDistance(p, eps, keepdim), [a, b], dtype, seed)
     dim = int(rng.integers(0, len(shape)))
     b[..., 0] = 0.0 if rng.random() < 0.3 else b[..., 0]
-    compare(torch.nn.CosineSimilarity(dim, 1e-8 if eps == 0 else eps), nn.CosineSimilarity(dim, 1e-8 if eps == 0 else eps),
-            [a, b], dtype, seed)
+    eps = 1e-8 if eps == 0 else eps
+    compare(torch.nn.CosineSimilarity(dim, eps), nn.CosineSimilarity(dim, eps), [a, b], dtype, seed)
     if len(shape) == 2:
         compare(lambda t: TF.pdist(t, p), lambda t: F.pdist(t, p), [a], dtype, seed)
 

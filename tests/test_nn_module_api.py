@@ -13,27 +13,45 @@ def trace(lib):
     nn = lib.nn
     log = []
     m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
-    m[0].register_state_dict_pre_hook(lambda mod, prefix, keep: log.append(('pre', type(mod).__name__, prefix, keep)))
-    m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: log.append(('post', prefix, list(sd))))
-    m[1]._register_state_dict_hook(lambda mod, sd, prefix, meta: type(sd)((k, v) for k, v in sd.items() if 'num_batches' not in k))
-    m[1].register_load_state_dict_pre_hook(lambda mod, sd, prefix, *rest: log.append(('load pre', type(mod).__name__, prefix, sorted(sd))))
-    def post(mod, keys):
+
+    def pre(mod, prefix, keep):
+        log.append(('pre', type(mod).__name__, prefix, keep))
+
+    def post(mod, sd, prefix, meta):
+        log.append(('post', prefix, list(sd)))
+
+    def private_post(mod, sd, prefix, meta):      # the private form may return a replacement
+        return type(sd)((k, v) for k, v in sd.items() if 'num_batches' not in k)
+
+    def load_pre(mod, sd, prefix, *rest):
+        log.append(('load pre', type(mod).__name__, prefix, sorted(sd)))
+
+    def load_post(mod, keys):
         log.append(('load post', sorted(keys.missing_keys)))
         keys.missing_keys.clear()
-    m.register_load_state_dict_post_hook(post)
-    m[1].register_load_state_dict_post_hook(lambda mod, keys: log.append(('load post child', sorted(keys.missing_keys))))
+
+    def load_post_child(mod, keys):
+        log.append(('load post child', sorted(keys.missing_keys)))
+    m[0].register_state_dict_pre_hook(pre)
+    m.register_state_dict_post_hook(post)
+    m[1]._register_state_dict_hook(private_post)
+    m[1].register_load_state_dict_pre_hook(load_pre)
+    m.register_load_state_dict_post_hook(load_post)
+    m[1].register_load_state_dict_post_hook(load_post_child)
     sd = m.state_dict()
     log.append(sorted(sd))
-    r = m.load_state_dict(sd)
-    log.append(repr(r))
+    log.append(repr(m.load_state_dict(sd)))
     m.b = nn.Buffer(lib.ones(2))
     m.c = nn.Buffer(lib.ones(1), persistent=False)
     log.append(sorted(m.state_dict()))
     m.set_submodule('0', nn.ReLU())
     log.append(repr(m))
-    for call in [lambda: m.set_submodule('', nn.ReLU()), lambda: m.set_submodule('x', nn.ReLU(), strict=True), lambda: m.set_submodule('b', nn.ReLU())]:
-        try: call()
-        except Exception as e: log.append((type(e).__name__, str(e)))
+    for call in [lambda: m.set_submodule('', nn.ReLU()), lambda: m.set_submodule('x', nn.ReLU(), strict=True),
+                 lambda: m.set_submodule('b', nn.ReLU())]:
+        try:
+            call()
+        except Exception as e:
+            log.append((type(e).__name__, str(e)))
     return log
 
 
@@ -132,7 +150,8 @@ def test_register_parametrization_cached_and_remove_match_torch():
 LAZY = [('LazyLinear', (3,), (2, 5)), ('LazyConv1d', (4, 3), (2, 3, 7)), ('LazyConv2d', (4, 3), (3, 6, 6)),
         ('LazyConv3d', (2, 2), (1, 2, 4, 4, 4)), ('LazyConvTranspose1d', (4, 3), (2, 3, 5)),
         ('LazyConvTranspose2d', (4, 2), (2, 3, 4, 4)), ('LazyConvTranspose3d', (2, 2), (1, 2, 3, 3, 3)),
-        ('LazyBatchNorm1d', (), (4, 3)), ('LazyBatchNorm2d', (), (2, 3, 2, 2)), ('LazyBatchNorm3d', (), (2, 3, 2, 2, 2)),
+        ('LazyBatchNorm1d', (), (4, 3)), ('LazyBatchNorm2d', (), (2, 3, 2, 2)),
+        ('LazyBatchNorm3d', (), (2, 3, 2, 2, 2)),
         ('LazyInstanceNorm1d', (), (2, 3, 5)), ('LazyInstanceNorm2d', (), (2, 3, 4, 4)),
         ('LazyInstanceNorm3d', (), (2, 3, 2, 2, 2))]
 
