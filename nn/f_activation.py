@@ -94,14 +94,15 @@ def hardsigmoid(input, inplace=False):
 
 
 def prelu(input, weight):
-    """max(0, x) + weight * min(0, x), weight broadcast along the channel dim (dim 1; dim 0 of 1-D input)."""
+    """max(0, x) + weight * min(0, x), weight broadcast along the channel dim (dim 1; a 1-D input has one
+    channel, as in torch)."""
     if weight.numel() != 1:
-        channels = input.shape[1] if input.dim() >= 2 else (input.shape[0] if input.dim() == 1 else 1)
+        channels = input.shape[1] if input.dim() >= 2 else 1
         if weight.numel() != channels:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
                                f"{weight.numel()} and channel size = {channels}.")
         shape = [1] * input.dim()
-        shape[1 if input.dim() >= 2 else 0] = channels
+        shape[1] = channels
         weight = weight.reshape(shape)
     return input.where(input > 0, weight * input)
 
