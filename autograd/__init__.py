@@ -185,9 +185,13 @@ if not builtins.any(isinstance(f, _TopLevelAlias) for f in sys.meta_path):
     sys.meta_path.insert(0, _TopLevelAlias())
 
 
+# ---- engine tools (issue 8 / 14) ----
+from .anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled  # noqa: E402,F401
+
+
 def __getattr__(name):
     """nn, optim, utils and vision load on first use, so `import nn` alone works without cycles."""
-    if name in ('nn', 'optim', 'utils', 'vision'):
+    if name in ('nn', 'optim', 'utils', 'vision', 'profiler'):
         return importlib.import_module('autograd.' + name)
     if name == 'functional':
         return importlib.import_module('autograd.nn.functional')

@@ -4,7 +4,7 @@ import sys
 
 from . import grad_mode
 from .engine import backward, grad  # noqa: F401
-from .function import FREED, Node, _modified_message
+from .function import FREED, Node, Packed, _modified_message
 from .grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
 from .tensor import Tensor, wrap
 
@@ -16,7 +16,7 @@ class FunctionCtx(Node):
     """The ctx of a custom Function, which is also its graph node."""
 
     def __init__(self, fn_cls, needs_input_grad):
-        self.next_functions = ()
+        self._next = ()
         self._hooks = None
         self._fn_cls = fn_cls
         self.needs_input_grad = needs_input_grad
@@ -26,20 +26,19 @@ class FunctionCtx(Node):
         self.materialize_grads = True
         self._outputs = None
 
-    def name(self):
-        return self._fn_cls.__name__ + 'Backward'
-
     def save_for_backward(self, *tensors):
         self.to_save = tensors
-        self._versions = tuple(t._version[0] if isinstance(t, Tensor) else 0 for t in tensors)
+        self._versions = tuple(t._vc[0] if isinstance(t, Tensor) else 0 for t in tensors)
 
     @property
     def saved_tensors(self):
         if self.to_save is None:
             raise RuntimeError(FREED)
+        if type(self.to_save) is Packed:
+            return self.to_save.unpack(self)
         for t, v in zip(self.to_save, self._versions):
-            if isinstance(t, Tensor) and t._version[0] != v:
-                raise RuntimeError(_modified_message(t, self.name(), t._version[0], v))
+            if isinstance(t, Tensor) and t._vc[0] != v:
+                raise RuntimeError(_modified_message(t, self.name(), t._vc[0], v))
         return self.to_save
 
     def mark_non_differentiable(self, *tensors):
@@ -90,10 +89,15 @@ class Function:
 
     vjp = backward
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # the node class users see: type(y.grad_fn).__name__ == 'MyFnBackward', as torch names it
+        cls._backward_cls = type(cls.__name__ + 'Backward', (FunctionCtx,), {'__module__': cls.__module__})
+
     @classmethod
     def apply(cls, *args, **kwargs):
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx = FunctionCtx(cls, needs)
+        ctx = cls._backward_cls(cls, needs)
         with grad_mode.no_grad():
             if cls.setup_context is not Function.setup_context:
                 out = cls.forward(*args, **kwargs)
@@ -103,7 +107,7 @@ class Function:
         if not (grad_mode.state.enabled and True in needs):
             return out
         ctx._tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        ctx.next_functions = tuple((a.grad_fn or a._grad_accumulator()) if a.requires_grad else None
+        ctx._next = tuple((a.grad_fn or a._grad_accumulator()) if a.requires_grad else None
                                    for a in args if isinstance(a, Tensor))
         outs = out if isinstance(out, tuple) else (out,)
         marked = [o for o in outs if isinstance(o, Tensor) and not any(o is n for n in ctx._non_differentiable)
@@ -122,6 +126,9 @@ class Function:
                     o = wrap(o.array)
                 o.requires_grad, o.grad_fn = True, ctx
             result.append(o)
+        if grad_mode.state.instrumented:
+            from .instrument import instrumented_custom
+            instrumented_custom(ctx)
         return tuple(result) if isinstance(out, tuple) else result[0]
 
 
@@ -141,3 +148,11 @@ def __getattr__(name):
         from . import gradcheck as module
         return getattr(module, name)
     raise AttributeError(f"module 'autograd.autograd' has no attribute '{name}'")
+
+
+from . import anomaly_mode, graph  # noqa: E402  (torch.autograd.graph, torch.autograd.anomaly_mode)
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
+
+# `import autograd.autograd.graph` and `from torch.autograd.graph import ...` find the submodules by these names
+sys.modules.setdefault(__name__ + '.graph', graph)
+sys.modules.setdefault(__name__ + '.anomaly_mode', anomaly_mode)

@@ -17,8 +17,15 @@ def _finish(array, device, requires_grad):
     array = backend.to_device(array, _device(device)) if device is not None else array
     t = wrap(array)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
+
+
+def _require_grad(t):
+    """requires_grad=True at creation: torch's factory message differs from requires_grad_()'s."""
+    if t.array.dtype.kind not in 'fc':
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    t.requires_grad = True
 
 
 _INT64, _BOOL = np.dtype(np.int64), np.dtype(np.bool_)
@@ -145,7 +152,7 @@ def _factory(fill, size, dtype, device, requires_grad, default=None):
         with backend.device_guard(dev):
             t = wrap(fill(xp, shape, np_dtype))
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 

@@ -5,6 +5,7 @@ gradient has run (dependency counts), so gradients meeting at a node are summed 
 """
 from . import grad_mode
 from .function import AccumulateGrad
+from .hooks import run_post_hooks, run_pre_hooks, run_tensor_hooks
 from .tensor import Tensor, wrap
 
 
@@ -40,7 +41,7 @@ def _dependencies(roots):
     seen = set(stack)
     while stack:
         fn = stack.pop()
-        for nxt in fn.next_functions:
+        for nxt in fn._next:
             if nxt is not None:
                 deps[nxt] = deps.get(nxt, 0) + 1
                 if nxt not in seen:
@@ -60,31 +61,53 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         borrowed[fn] = True          # the caller's tensor: never store it as a .grad
     ready = [fn for fn, _ in roots if deps.get(fn, 0) == 0]
     ready = list(dict.fromkeys(ready))
+    instrumented = grad_mode.state.instrumented   # anomaly mode, the profiler or a trace: the slow path
+    if instrumented:
+        from .instrument import instrumented_backward
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
             fn = ready.pop()
             g = grads.pop(fn, None)
             in_grads = ()
             if g is not None:
-                if fn._hooks:
-                    for hook in fn._hooks:
-                        new = hook(g)
-                        if new is not None:
-                            g = new
-                if capture is not None and fn in capture:
-                    capture[fn] = g
+                hooks = fn._hooks
                 if type(fn) is AccumulateGrad:
+                    leaf_hooks = fn.variable._hooks
+                    if leaf_hooks is not None and leaf_hooks.tensor:
+                        g = run_tensor_hooks(leaf_hooks, g)
+                    if capture is not None and fn in capture:
+                        capture[fn] = g
                     if only is None or fn in only:
+                        if hooks is not None:
+                            g = run_pre_hooks(hooks, g)
                         if borrowed.get(fn) and not create_graph:
                             g = g.clone()
-                        fn.backward(g)
+                        if instrumented:
+                            instrumented_backward(fn, g)
+                        else:
+                            fn.backward(g)
+                        if hooks is not None and hooks.post:
+                            run_post_hooks(hooks, (), g)
                     continue
-                in_grads = fn.backward(g)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
+                if hooks is None:   # the common case: no hooks on this node
+                    if capture is not None and fn in capture:
+                        capture[fn] = g
+                    in_grads = instrumented_backward(fn, g) if instrumented else fn.backward(g)
+                    if type(in_grads) is not tuple:
+                        in_grads = (in_grads,)
+                else:
+                    g = run_tensor_hooks(hooks, g)
+                    if capture is not None and fn in capture:
+                        capture[fn] = g
+                    g = run_pre_hooks(hooks, g)
+                    in_grads = instrumented_backward(fn, g) if instrumented else fn.backward(g)
+                    if type(in_grads) is not tuple:
+                        in_grads = (in_grads,)
+                    if hooks.post:
+                        in_grads = run_post_hooks(hooks, _one_per_input(fn, in_grads), g)
                 if not retain_graph:
                     fn.release()
-            for i, nxt in enumerate(fn.next_functions):
+            for i, nxt in enumerate(fn._next):
                 if nxt is None:
                     continue
                 ig = in_grads[i] if i < len(in_grads) else None
@@ -99,6 +122,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     ready.append(nxt)
+
+
+def _one_per_input(fn, in_grads):
+    """backward's gradients as torch's post hooks see them: one per input, None where none flows."""
+    n = len(fn._next)
+    grads = tuple(in_grads[:n]) + (None,) * (n - len(in_grads))
+    return tuple(g if nxt is not None else None for g, nxt in zip(grads, fn._next))
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

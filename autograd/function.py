@@ -5,9 +5,9 @@ backward(self, grad) gets the output's gradient as a Tensor and returns one grad
 per input, written with Tensor ops so that create_graph=True records a graph of the backward too.
 """
 import builtins
-import weakref
 
 from . import grad_mode
+from .hooks import Hooks
 from .tensor import wrap
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -17,31 +17,85 @@ FREED = ("Trying to backward through the graph a second time (or directly access
 
 
 class Node:
-    """What the engine needs of a node: edges to the nodes of its inputs, and backward."""
-    __slots__ = ('next_functions', '_hooks', '__weakref__')
+    """A node of the backward graph (torch.autograd.graph.Node): edges to the nodes of its inputs, hooks.
+
+    _next holds one node (or None) per input; next_functions is torch's view of it, (node, input_nr) pairs.
+    type(node).__name__ is torch's name for the node (AddBackward0, AccumulateGrad, ...)."""
+    __slots__ = ('_next', '_hooks', '_metadata', '__weakref__')
 
     def name(self):
         return type(self).__name__
 
-    def register_hook(self, hook):
-        """hook(grad) runs on the node's output gradient before backward; it may return a replacement."""
+    @property
+    def next_functions(self):
+        """((node, 0) or (None, 0) per input), as torch: None where the input needs no gradient."""
+        return tuple([(fn, 0) for fn in self._next])
+
+    @property
+    def metadata(self):
+        """A dict for the user's notes about this node (anomaly mode keeps 'traceback_' here, as torch)."""
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
+
+    def _hook_store(self):
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _RemovableHandle(self._hooks, hook)
+            self._hooks = Hooks()
+        return self._hooks
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> tuple or None, after this node's backward ran: grad_inputs (one per
+        next_functions entry, None where none) may be replaced by the returned tuple."""
+        return self._hook_store().add('post', fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> tuple or None, before this node's backward runs (after the tensor hooks)."""
+        return self._hook_store().add('pre', fn)
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
 class Function(Node):
+    """One differentiable op. The class is named as torch names its node: Add -> AddBackward0, or torch_name;
+    a class whose name() depends on the call (SumBackward0/1, MmBackward0/BmmBackward0, ...) gets one
+    subclass per name, so type(grad_fn).__name__ is always what torch prints."""
     __slots__ = ('needs_input_grad', '_saved', '_versions', '_output', '__dict__')
     saves_output = False   # set True where backward reads the output (self.output)
     torch_name = None      # the grad_fn name torch prints, where it is not <ClassName>Backward0
+    _per_call_name = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if '_variant_of' in cls.__dict__:
+            return
+        cls.op_name = cls.__name__           # the readable name in the source, e.g. 'Add'
+        static = cls.torch_name or cls.__name__ + 'Backward0'
+        cls._per_call_name = False
+        if cls.name is not Node.name:
+            static = _class_level_name(cls)
+            cls._per_call_name = static is None
+            cls._variants = {}
+        if static is not None:
+            cls.__name__ = static
+
+    @classmethod
+    def _variant(cls, name):
+        """The subclass of cls named `name` (made once), that a node whose name() is `name` becomes."""
+        sub = cls._variants.get(name)
+        if sub is None:
+            sub = cls._variants[name] = type(cls)(name, (cls,), {'__slots__': (), '_variant_of': cls,
+                                                                 '__module__': cls.__module__})
+        return sub
 
     @classmethod
     def apply(cls, *inputs, **options):
         """Run forward on Tensors, and record a node when grad mode is on and an input requires grad."""
+        if grad_mode.state.instrumented:   # anomaly mode, saved-tensor hooks, the profiler or a trace
+            from .instrument import instrumented_apply
+            return instrumented_apply(cls, inputs, options)
         fn = cls()
         fn._saved = ()
         try:
@@ -60,13 +114,15 @@ class Function(Node):
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 fn.needs_input_grad = needs
-                fn.next_functions = tuple([t.grad_fn or t._grad_accumulator() if t.requires_grad else None
-                                           for t in inputs])
+                fn._next = tuple([t.grad_fn or t._grad_accumulator() if t.requires_grad else None
+                                  for t in inputs])
                 fn._hooks = None
+                if cls._per_call_name:
+                    fn.__class__ = cls._variant(fn.name())
                 out.requires_grad = True
                 out.grad_fn = fn
                 if cls.saves_output:
-                    fn._output = (out.array, out._version, out._version[0])
+                    fn._output = (out.array, out._vc, out._vc[0])
         return out
 
     def forward(self, *inputs, **options):
@@ -75,21 +131,28 @@ class Function(Node):
     def backward(self, grad):
         raise NotImplementedError
 
-    def name(self):
-        return self.torch_name or type(self).__name__ + 'Backward0'
+    def __getattr__(self, name):
+        """Only reached when normal lookup fails: torch's grad_fn._saved_<name> attributes (graph.py)."""
+        if name.startswith('_saved_'):
+            from .graph import saved_attribute
+            return saved_attribute(self, name[7:])
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._versions = [t._version[0] if t is not None else 0 for t in tensors]
+        self._versions = [t._vc[0] if t is not None else 0 for t in tensors]
 
     @property
     def saved_tensors(self):
-        if self._saved is None:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(FREED)
-        for i, (t, v) in enumerate(zip(self._saved, self._versions)):
-            if t is not None and t._version[0] != v:
-                raise RuntimeError(_modified_message(t, self.name(), t._version[0], v))
-        return self._saved
+        if type(saved) is Packed:
+            return saved.unpack(self)
+        for i, (t, v) in enumerate(zip(saved, self._versions)):
+            if t is not None and t._vc[0] != v:
+                raise RuntimeError(_modified_message(t, self.name(), t._vc[0], v))
+        return saved
 
     @property
     def output(self):
@@ -99,6 +162,8 @@ class Function(Node):
         array, version, expected = self._output
         if version[0] != expected:
             raise RuntimeError(_modified_message(wrap(array), self.name(), version[0], expected, output=True))
+        if type(array) is Packed:
+            array = array.unpack(self)[0].array
         return wrap(array, True, self)
 
     def release(self):
@@ -107,12 +172,46 @@ class Function(Node):
         self._output = None
 
 
+def _class_level_name(cls):
+    """The name a class with its own name() gives without running forward (its name() reads only class
+    attributes, e.g. Activation's node_name), or None when it depends on the call."""
+    try:
+        name = cls.name(object.__new__(cls))
+    except AttributeError:
+        return None
+    return name if isinstance(name, str) else cls.__name__
+
+
+class Packed:
+    """Saved tensors as pack hooks returned them (torch.autograd.graph.saved_tensors_hooks); unpacked on use.
+    The version counters of the originals stay, so in-place changes after saving are still detected."""
+    __slots__ = ('packed', 'unpack_hook', 'originals')
+
+    def __init__(self, tensors, pack_hook, unpack_hook):
+        self.packed = tuple(pack_hook(t) if t is not None else None for t in tensors)
+        self.unpack_hook = unpack_hook
+        # what the modified-in-place message needs, without keeping the tensor itself alive
+        self.originals = [(t._vc, t._vc[0], t.type(), list(t.shape), t.grad_fn.name() if t.grad_fn else None)
+                          if t is not None else None for t in tensors]
+
+    def unpack(self, node):
+        for original in self.originals:
+            if original is not None and original[0][0] != original[1]:
+                counter, version, type_name, shape, producer = original
+                raise RuntimeError(_modified_text(type_name, shape, producer, node.name(), counter[0], version))
+        return tuple(self.unpack_hook(p) if p is not None else None for p in self.packed)
+
+
 def _modified_message(t, op, version, expected, output=False):
     """torch's text (the tensor, the op that produced it, the versions), plus which op saved it and the fix."""
     producer = op if output else t.grad_fn.name() if t.grad_fn is not None else None
+    return _modified_text(t.type(), list(t.shape), producer, op, version, expected)
+
+
+def _modified_text(type_name, shape, producer, op, version, expected):
     which = f", which is output 0 of {_short_name(producer)}," if producer else ""
     return (f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{t.type()} {list(t.shape)}]{which} is at version {version}; expected version "
+            f"operation: [{type_name} {shape}]{which} is at version {version}; expected version "
             f"{expected} instead. Hint: {op} saved it for backward and it was modified in place afterwards; "
             f"use an out-of-place version (e.g. x = x + 1 instead of x += 1) or clone() it first.")
 
@@ -156,41 +255,28 @@ def cpu_scalars_moved(inputs):
 
 
 class AccumulateGrad(Node):
-    """The node of a leaf: adds the incoming gradient into leaf.grad."""
+    """The node of a leaf: adds the incoming gradient into variable.grad, then runs the leaf's
+    post-accumulate-grad hooks. Holds the leaf (variable); the leaf holds it only weakly, as in torch."""
     __slots__ = ('variable',)
 
     def __init__(self, leaf):
-        self.variable = weakref.ref(leaf)
-        self.next_functions = ()
+        self.variable = leaf
+        self._next = ()
         self._hooks = None
 
-    def name(self):
-        return 'AccumulateGrad'
-
     def backward(self, grad):
-        leaf = self.variable()
-        if leaf is None:
-            return ()
-        for hook in leaf._hooks or ():
-            new = hook(grad)
-            if new is not None:
-                grad = new
-        if leaf.grad is None:
-            leaf.grad = grad if grad_mode.state.enabled else grad.detach()
+        leaf = self.variable
+        if leaf._grad is None:
+            leaf._grad = grad if grad_mode.state.enabled else grad.detach()
         elif grad_mode.state.enabled:
-            leaf.grad = leaf.grad + grad
+            leaf._grad = leaf._grad + grad
         else:
-            leaf.grad.array += grad.array
+            leaf._grad.array += grad.array
+        hooks = leaf._hooks
+        if hooks is not None and hooks.post:
+            for hook in tuple(hooks.post.values()):
+                hook(leaf)
         return ()
 
     def release(self):
         pass
-
-
-class _RemovableHandle:
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)

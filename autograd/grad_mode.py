@@ -4,6 +4,7 @@ import functools
 
 class _State:
     enabled = True
+    instrumented = False   # anomaly mode, saved-tensor hooks, a profiler or a backward trace is on (instrument.py)
 
 
 state = _State()

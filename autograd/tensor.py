@@ -4,10 +4,12 @@ Operators and methods are written out here and delegate to the op modules in aut
 """
 import builtins
 import numbers
+import operator
 
 import numpy as np
 
 from . import backend, dtypes, grad_mode
+from . import tensor_autograd as _autograd
 
 _NUMPY_SCALAR = np.generic
 
@@ -19,9 +21,9 @@ def wrap(array, requires_grad=False, grad_fn=None):
     t = Tensor.__new__(Tensor)
     t.array = array
     t.requires_grad = requires_grad
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
-    t._version = [0]
+    t._vc = [0]
     t._hooks = None
     t._accumulator = None
     t._retains_grad = False
@@ -42,8 +44,10 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ('array', 'requires_grad', 'grad', 'grad_fn', '_version', '_hooks', '_accumulator',
-                 '_retains_grad', '_base', '__weakref__')   # _base: the tensor a view shares memory with
+    # _base: the tensor a view shares memory with; _vc: the version counter, a list shared by views and
+    # detach()es ([n], so all see one count); _accumulator: a weak reference to the leaf's AccumulateGrad
+    __slots__ = ('array', 'requires_grad', '_grad', 'grad_fn', '_vc', '_hooks', '_accumulator',
+                 '_retains_grad', '_base', '__weakref__')
     __array_priority__ = 1000   # numpy scalars/arrays on the left defer to our reflected operators
 
     def __init__(self, *data, dtype=None, device=None, requires_grad=False):
@@ -56,9 +60,9 @@ class Tensor:
             src = wrap(xp.zeros(tuple(data), dtype=dtypes.to_numpy(dtype or dtypes.float32)))
         self.array = src.array
         self.requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
-        self._version = [0]
+        self._vc = [0]
         self._hooks = None
         self._accumulator = None
         self._retains_grad = False
@@ -128,9 +132,12 @@ class Tensor:
     def retains_grad(self):
         return self._retains_grad
 
+    grad = property(operator.attrgetter('_grad'), _autograd.set_grad, doc="The accumulated gradient, or None.")
+
     @property
-    def _version_number(self):
-        return self._version[0]
+    def _version(self):
+        """How many in-place writes this tensor's storage has seen (an int, as torch)."""
+        return self._vc[0]
 
     def __len__(self):
         if self.ndim == 0:
@@ -167,14 +174,16 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs)
 
     def _grad_accumulator(self):
-        if self._accumulator is None:
-            from .function import AccumulateGrad
-            self._accumulator = AccumulateGrad(self)
-        return self._accumulator
+        ref = self._accumulator   # a weak reference: the graph, not the leaf, keeps the node alive
+        if ref is not None:
+            acc = ref()
+            if acc is not None:
+                return acc
+        return _autograd.new_grad_accumulator(self)
 
     def detach(self):
         t = wrap(self.array)
-        t._version = self._version   # detach shares the version counter, as in torch
+        t._vc = self._vc   # detach shares the version counter, as in torch
         return t
 
     def detach_(self):
@@ -188,42 +197,19 @@ class Tensor:
                                "a computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")
         if requires_grad and self.array.dtype.kind not in 'fc':
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
-    def retain_grad(self):
-        if not self.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
-            return
-        self._retains_grad = True
-        import weakref
-        ref = weakref.ref(self)
-
-        def keep(grad):
-            t = ref()
-            if t is not None:
-                g = grad if grad_mode.state.enabled else grad.detach()
-                t.grad = g.clone() if t.grad is None else t.grad + g
-        self.grad_fn.register_hook(keep)
+    def retain_grad(self): _autograd.retain_grad(self)
 
     def register_hook(self, hook):
         """hook(grad) -> Tensor or None, called with this tensor's gradient; a returned tensor replaces it."""
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            hooks = self.grad_fn._hooks
-            handle = self.grad_fn.register_hook(hook)
-            if self._retains_grad:   # retain_grad's hook always sees the final gradient
-                hooks = self.grad_fn._hooks
-                hooks.insert(len(hooks) - 1, hooks.pop())
-            return handle
-        from .function import _RemovableHandle
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _RemovableHandle(self._hooks, hook)
+        return _autograd.register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor), called on a leaf after its .grad was accumulated."""
+        return _autograd.register_post_accumulate_grad_hook(self, hook)
 
     # ---- conversion to Python and NumPy -----------------------------------------------------
     def item(self):
@@ -565,7 +551,7 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
         backend.array_module(self.array).copyto(self.array, result.array, casting='unsafe')
-        self._version[0] += 1
+        self._vc[0] += 1
         if result.requires_grad:
             if getattr(self, '_base', None) is not None:
                 self._rebase_view(result)
@@ -573,7 +559,7 @@ class Tensor:
                 self.grad_fn = result.grad_fn
                 self.requires_grad = True
             if result.grad_fn is not None and result.grad_fn.saves_output:
-                result.grad_fn._output = (self.array, self._version, self._version[0])
+                result.grad_fn._output = (self.array, self._vc, self._vc[0])
         return self
 
     def _check_inplace_allowed(self):
@@ -642,7 +628,7 @@ class Tensor:
             self._check_inplace_allowed()
             self.grad_fn, self.requires_grad = None, False
         fill(backend.array_module(self.array), self.array)
-        self._version[0] += 1
+        self._vc[0] += 1
         if tracked_view:   # the base's graph learns that these positions are now constants
             self._rebase_view(wrap(self.array.copy()))
         return self

@@ -54,7 +54,7 @@ def _assign(tensor, array):
     """Overwrite tensor's values with array (same shape), untracked."""
     backend.array_module(tensor.array).copyto(tensor.array, backend.to_device(array, tensor.device),
                                               casting='unsafe')
-    tensor._version[0] += 1
+    tensor._vc[0] += 1
     return tensor
 
 

@@ -93,6 +93,8 @@ class Module(ModuleApi):
         setattr_(self, '_forward_hooks_always_called', set())
         setattr_(self, '_forward_pre_hooks', OrderedDict())
         setattr_(self, '_forward_pre_hooks_with_kwargs', set())
+        setattr_(self, '_backward_hooks', OrderedDict())
+        setattr_(self, '_backward_pre_hooks', OrderedDict())
         setattr_(self, '_modules', {})
 
     def forward(self, *inputs):
@@ -419,10 +421,32 @@ class Module(ModuleApi):
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) -> new grad_input or None, once the gradients with respect to
+        the module's inputs are computed (nn/backward_hooks.py)."""
+        return self._add_backward_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) -> new grad_output or None, before the module's gradients are computed."""
+        return self._add_backward_hook(self._backward_pre_hooks, hook, prepend)
+
+    def _add_backward_hook(self, hooks, hook, prepend):
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
+
+    def _forward_with_backward_hooks(self, args, kwargs):
+        if not (self._backward_hooks or self._backward_pre_hooks) or not grad_mode.state.enabled:
+            return self.forward(*args, **kwargs)
+        from .backward_hooks import call_with_backward_hooks
+        return call_with_backward_hooks(self, lambda a, k: self.forward(*a, **k), args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
         for hook_id, hook in list(self._forward_pre_hooks.items()):
@@ -439,7 +463,7 @@ class Module(ModuleApi):
                     args = res if isinstance(res, tuple) else (res,)
         called, result = set(), None
         try:
-            result = self.forward(*args, **kwargs)
+            result = self._forward_with_backward_hooks(args, kwargs)
             for hook_id, hook in list(self._forward_hooks.items()):
                 called.add(hook_id)
                 res = hook(self, args, kwargs, result) if hook_id in self._forward_hooks_with_kwargs \
@@ -513,7 +537,7 @@ class Module(ModuleApi):
                 setattr(self, name, Parameter(new, param.requires_grad) if isinstance(param, Parameter) else new)
             else:
                 backend.array_module(param.array).copyto(param.array, source, casting='unsafe')
-                param._version[0] += 1
+                param._vc[0] += 1
         if strict:
             for key in state_dict:
                 if key.startswith(prefix):

@@ -21,7 +21,7 @@ class Parameter(Tensor):
         p.requires_grad = requires_grad
         p.grad = None
         p.grad_fn = None
-        p._version = data._version   # same storage, same version counter (torch's _make_subclass)
+        p._vc = data._vc   # same storage, same version counter (torch's _make_subclass)
         p._hooks = None
         p._accumulator = None
         p._retains_grad = False

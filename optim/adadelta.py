@@ -34,7 +34,7 @@ class Adadelta(Optimizer):
                 increment(state['step'])
                 adadelta_update(self, p.array, p.grad.array, state['square_avg'].array, state['acc_delta'].array,
                                 **options)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -43,7 +43,7 @@ class Adagrad(Optimizer):
                 adagrad_update(self, p.array, p.grad.array, state['sum'].array,
                                clr=lr / (1 + (step - 1) * lr_decay), eps=float(group['eps']),
                                weight_decay=float(group['weight_decay']), maximize=group['maximize'])
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -43,7 +43,7 @@ class Adam(Optimizer):
                 max_exp_avg_sq = state['max_exp_avg_sq'].array if group['amsgrad'] else None
                 adam_update(self, p.array, p.grad.array, state['exp_avg'].array, state['exp_avg_sq'].array,
                             max_exp_avg_sq, increment(state['step']), **options)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

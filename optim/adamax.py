@@ -34,7 +34,7 @@ class Adamax(Optimizer):
                 adamax_update(self, p.array, p.grad.array, state['exp_avg'].array, state['exp_inf'].array,
                               clr=lr / (1 - beta1 ** step), beta1=beta1, beta2=beta2, eps=float(group['eps']),
                               weight_decay=float(group['weight_decay']), maximize=group['maximize'])
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

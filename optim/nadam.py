@@ -44,7 +44,7 @@ class NAdam(Optimizer):
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mu_product = state['mu_product']
                 mu_product.array *= mu
-                mu_product._version[0] += 1
+                mu_product._vc[0] += 1
                 mu_product = float(mu_product.array)
                 nadam_update(self, p.array, p.grad.array, state['exp_avg'].array, state['exp_avg_sq'].array,
                              grad_coefficient=-lr * (1.0 - mu) / (1.0 - mu_product),
@@ -52,7 +52,7 @@ class NAdam(Optimizer):
                              bias_correction2=1 - beta2 ** step, lr=lr, beta1=beta1, beta2=beta2,
                              eps=float(group['eps']), weight_decay=weight_decay, maximize=group['maximize'],
                              decoupled=group['decoupled_weight_decay'])
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

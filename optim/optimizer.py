@@ -61,7 +61,7 @@ def step_counter():
 def increment(counter):
     """counter += 1 in float32, as torch's `step_t += 1`; returns the new count as a Python float."""
     counter.array += 1
-    counter._version[0] += 1
+    counter._vc[0] += 1
     return float(counter.array)
 
 

@@ -41,7 +41,7 @@ class RMSprop(Optimizer):
                 rmsprop_update(self, p.array, p.grad.array, state['square_avg'].array,
                                state['grad_avg'].array if centered else None,
                                state['momentum_buffer'].array if momentum > 0 else None, **options)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

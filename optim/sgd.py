@@ -35,7 +35,7 @@ class SGD(Optimizer):
                                         maximize=group['maximize'])
                 if new_buffer is not None:
                     state['momentum_buffer'] = wrap(new_buffer)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -122,11 +122,20 @@ def split_cells(stdout):
     return list(zip(parts[1::2], parts[2::2]))
 
 
+_ON_DEVICE = [(re.compile(r",\s*device='cuda(:\d+)?'"), ''),                 # tensor([1.], device='cuda:0')
+              (re.compile(r"device\(type='cuda'(, index=\d+)?\)"), "device(type='cpu')"),
+              (re.compile(r"\bcuda(:\d+)?\b"), 'cpu')]                           # "Using cuda device"
+
+
 def normalise(text, lib, masks=()):
-    """autograd's names printed as torch's, object addresses blanked, then each (pattern, replacement)."""
+    """autograd's names printed as torch's, object addresses blanked, the device made CPU (on a GPU machine a
+    tutorial picking 'cuda' prints device='cuda:0', while the reference, CPU torch, prints none), then each
+    (pattern, replacement)."""
     if lib == 'autograd':
         text = text.replace('autograd.', 'torch.')
     text = _ADDRESS.sub('0x?', text)
+    for pattern, replacement in _ON_DEVICE:
+        text = pattern.sub(replacement, text)
     for pattern, replacement in masks:
         text = re.sub(pattern, replacement, text, flags=re.M)
     return text

@@ -15,7 +15,7 @@ from fake_cuda import benchmarks, fake_cuda  # noqa: F401  (fixtures)
 
 CAUSES = {   # the state backend's import leaves -> words the message must hold (why, and what to do)
     'cupy missing': (None, backend.CUPY_MISSING,
-                     ["CuPy is not installed", "pip install 'ndgrad[cuda]'", 'cupy-cuda13x']),
+                     ["CuPy is not installed", 'pip install -e ".[cuda13]"', 'cupy-cuda13x[ctk]']),
     'no device': (types.SimpleNamespace(ndarray=type('ndarray', (), {})), backend.NO_DEVICE,   # importable, no GPU
                   ["found no CUDA device", 'nvidia-smi', 'CUDA_VISIBLE_DEVICES']),
 }

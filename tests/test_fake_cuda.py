@@ -88,6 +88,50 @@ def test_the_fake_refuses_host_arrays_as_cupy_does(fake_cuda):
         fake_cuda.cuda.Device(1).use()
 
 
+def test_the_fake_is_as_strict_as_cupy_14(fake_cuda):
+    """What real CuPy refuses and an ndarray subclass would have let through (issue 12)."""
+    d = fake_cuda.arange(4.0)
+    assert not isinstance(d, np.ndarray)
+    for implicit in (lambda: np.asarray(d), lambda: np.array(d), lambda: np.ones(4) + np.asarray(d)):
+        with pytest.raises(TypeError, match='Implicit conversion to a NumPy array is not allowed'):
+            implicit()
+    with pytest.raises(TypeError):
+        range(fake_cuda.asarray(np.int64(3)))          # cupy.ndarray has no __index__
+    with pytest.raises(AttributeError):
+        fake_cuda.frompyfunc                           # a NumPy name CuPy does not have
+    with pytest.raises(TypeError, match='unexpected keyword'):
+        fake_cuda.exp(d, where=d > 0)                  # a keyword CuPy's ufuncs do not take
+    with pytest.raises(TypeError, match='does not support dtype int8'):
+        fake_cuda.add.at(fake_cuda.zeros(3, dtype=np.int8), fake_cuda.asarray(np.array([0, 0])), 1)
+    kernel = fake_cuda.ElementwiseKernel('T g, T y', 'T gx', 'gx = y > (T)0 ? g : (T)0', 'k')
+    with pytest.raises(TypeError, match='Type is mismatched'):
+        kernel(fake_cuda.ones(2, dtype=np.float64), fake_cuda.ones(2, dtype=np.float32))
+    assert d[fake_cuda.asarray(np.array([5, -6]))].tolist() == [1.0, 2.0]   # indices wrap, unchecked
+    import cupyx.scipy.special
+    assert cupyx.scipy.special.erf(fake_cuda.ones(2, dtype=np.float16)).dtype == np.float64
+
+
+def test_gpu_quirks_are_handled_by_the_library(fake_cuda):
+    """float16 erf keeps its dtype; add.at on dtypes CuPy's scatter lacks; a float64 seed gradient meeting
+    the fused float32 relu kernel; all equal to the CPU."""
+    for device in ('cpu', 'cuda'):
+        x = autograd.tensor([-1.0, 0.5, 2.0], dtype=autograd.float16, device=device)
+        assert autograd.erf(x).dtype == autograd.float16 and F.gelu(x).dtype == autograd.float16
+    for dtype in (autograd.int8, autograd.int16, autograd.uint8, autograd.bool, autograd.float16):
+        results = []
+        for device in ('cpu', 'cuda'):
+            index = autograd.tensor([0, 2, 0, 2], device=device)
+            src = autograd.ones(4, dtype=dtype, device=device)
+            results.append(autograd.zeros(3, dtype=dtype, device=device).scatter_add(0, index, src))
+        same(results[1], results[0], f"scatter_add {dtype}")
+    grads = []
+    for device in ('cpu', 'cuda'):
+        x = autograd.tensor([-1.0, 2.0], device=device, requires_grad=True)
+        F.relu(x).backward(autograd.tensor([3.0, 4.0], dtype=autograd.float64, device=device))
+        grads.append(x.grad)
+    same(grads[1], grads[0], "relu backward with a float64 seed")
+
+
 # ---- devices: names, factories, moves --------------------------------------------------------------
 @pytest.mark.parametrize('spec', ['cuda', 'cuda:0', ('cuda', 0), 0, 'cpu'])
 def test_device_objects_parse_and_print_like_torch(spec):

@@ -345,3 +345,12 @@ def test_output_comparison_tolerates_print_rounding_only():
     assert same('x <A> 1.5', 'x <B> 1.5', text=False) is None
     assert snippets.normalise('<AddBackward0 object at 0x7f00bbb611b0> autograd.float64', 'autograd') == \
         '<AddBackward0 object at 0x?> torch.float64'
+
+
+def test_output_on_a_gpu_machine_compares_as_on_the_cpu():
+    """A tutorial that picks 'cuda' when available prints device='cuda:0' on a GPU machine; the reference
+    (CPU torch) prints none: the comparison is of device-independent text."""
+    on_gpu = "Using cuda device\ntensor([1., 2.], device='cuda:0') device(type='cuda', index=0)"
+    on_cpu = "Using cpu device\ntensor([1., 2.]) device(type='cpu')"
+    assert snippets.normalise(on_gpu, 'autograd') == snippets.normalise(on_cpu, 'torch')
+    assert snippets.normalise("tensor([1.], device='cuda:0')", 'autograd') != snippets.normalise("tensor([2.])", 'torch')

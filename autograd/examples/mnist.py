@@ -164,8 +164,8 @@ def progress_bar(total, desc):
 # ---- the run --------------------------------------------------------------------------------------
 def run(args):
     if args.device.startswith('cuda') and not autograd.cuda.is_available():
-        raise Stop(f"--device {args.device} needs CuPy and a CUDA GPU, and none is available here; "
-                   "install cupy-cuda12x (pip install 'ndgrad[cuda]') or run with --device cpu.")
+        raise Stop(f"--device {args.device} needs CuPy and a CUDA GPU, and CUDA is not usable here: "
+                   f"{autograd.backend._check()}; or run with --device cpu.")
     dataset_class, mean, std = DATASETS[args.dataset]
     train_x, train_y = as_tensors(load_split(dataset_class, args.data, True), mean, std, args.device, args.limit)
     test_x, test_y = as_tensors(load_split(dataset_class, args.data, False), mean, std, args.device)

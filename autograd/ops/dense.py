@@ -84,7 +84,7 @@ class Embedding(Function):
             return dw, None
         xp = backend.array_module(grad.array)
         dw = xp.zeros((rows, dim), dtype=grad.array.dtype)
-        xp.add.at(dw, flat_idx.array, grad.array.reshape(-1, dim))
+        backend.add_at(dw, flat_idx.array, grad.array.reshape(-1, dim))
         if self.padding_idx is not None:
             dw[self.padding_idx] = 0
         return wrap(dw), None

@@ -52,6 +52,7 @@ class Log10(Function):
 
 
 class Log1p(Function):
+    torch_name = 'Log1PBackward0'
     def forward(self, x):
         self.save_for_backward(x)
         return _xp(x).log1p(x.array)

@@ -52,7 +52,26 @@ def normalize_index(x, index):
     for p in parts:
         if isinstance(p, slice) and p.step is not None and p.step <= 0:
             raise ValueError("step must be greater than zero")
+    if not basic and xp is not np:
+        _check_device_bounds(parts, x.array.shape)
     return parts, basic
+
+
+def _check_device_bounds(parts, shape):
+    """CuPy wraps out-of-range index arrays around; check them as NumPy does on the host."""
+    used = builtins.sum(0 if p is None or p is Ellipsis else p.ndim if getattr(p, 'dtype', None) == bool else 1
+                        for p in parts)
+    dim = 0
+    for p in parts:
+        if p is Ellipsis:
+            dim += len(shape) - used
+        elif p is not None:
+            if getattr(p, 'dtype', None) == bool:
+                dim += p.ndim
+                continue
+            if hasattr(p, 'dtype') and dim < len(shape):
+                backend.check_index_bounds(p, shape[dim], dim)
+            dim += 1
 
 
 class AdvancedIndex(Function):
@@ -80,10 +99,7 @@ class IndexAdd(Function):
 
 
 def add_at(xp, out, index, values):
-    if xp is np:
-        np.add.at(out, index, values)
-    else:
-        xp.add.at(out, index, values)
+    backend.add_at(out, index, values)
 
 
 def _split_basic(parts):
@@ -182,7 +198,7 @@ def setitem(x, index, value):
     except ValueError as e:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
                            f"indexing result: {e}") from None
-    x._version[0] += 1
+    x._vc[0] += 1
 
 
 # ---- gather / scatter --------------------------------------------------------------------------
@@ -204,7 +220,9 @@ def _check_index(op, x, dim, index):
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
     if index.ndim != x.ndim and not (x.ndim <= 1 and index.ndim <= 1):   # torch lets 0-d and 1-d mix
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    return normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    d = normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    backend.check_index_bounds(index.array, x.shape[d] if x.ndim else 1, d, RuntimeError, host=True, negative=False)
+    return d
 
 
 class Gather(Function):
@@ -289,6 +307,8 @@ def index_select(x, dim, index):
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = normalize_dims(dim, x.ndim)[0] if x.ndim else 0
+    backend.check_index_bounds(index.array, x.shape[d] if x.ndim else 1, d, host=True,
+                               message="index out of range in self")
     return getitem(x, (slice(None),) * d + (index.reshape(-1),))
 
 

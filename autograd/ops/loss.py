@@ -12,7 +12,7 @@ import numpy
 
 from .. import grad_mode
 from ..backend import array_module
-from ..function import Function
+from ..function import Function, broadcast_error
 from ..tensor import Tensor, wrap
 
 _REDUCTIONS = ('none', 'mean', 'sum')
@@ -275,44 +275,64 @@ class ElementwiseLoss(Function):
         return grad if weight is None else grad * wrap(weight)
 
 
-class MseLoss(ElementwiseLoss):
-    """(input - target)^2 on the broadcast difference d; d/dd = 2 d."""
+class PairLoss(ElementwiseLoss):
+    """A pointwise loss of the difference d = input - target (same shapes), as one node with both inputs
+    (torch's MseLossBackward0 etc.: the graph shows no separate SubBackward0). Saves input and target;
+    backward recomputes d with Tensor ops, so create_graph differentiates through it."""
 
-    def forward(self, d, reduction='mean'):
-        self.save_for_backward(d)
-        return self.reduced(d.array * d.array, reduction)
+    def forward(self, input, target, reduction='mean', **options):
+        self.save_for_backward(input, target)
+        self.options = options
+        return self.reduced(self.pointwise(input.array - target.array, **options), reduction)
 
     def backward(self, grad):
-        d, = self.saved_tensors
-        return self.spread(grad) * (d * 2)
+        x, t = self.saved_tensors
+        g = self.spread(grad) * self.derivative(x - t, **self.options)
+        need = self.needs_input_grad
+        return (g if need[0] else None), (-g if need[1] else None)
 
 
-class SmoothL1Loss(ElementwiseLoss):
+class MseLoss(PairLoss):
+    """d^2; d/dd = 2 d."""
+
+    def pointwise(self, d):
+        return d * d
+
+    def derivative(self, d):
+        return d * 2
+
+
+class SmoothL1Loss(PairLoss):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta; d/dd = clamp(d / beta, -1, 1)."""
 
-    def forward(self, d, reduction='mean', beta=1.0):
-        self.save_for_backward(d)
-        self.beta = beta
-        a = array_module(d.array).abs(d.array)
-        return self.reduced(array_module(a).where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta), reduction)
+    def pointwise(self, d, beta=1.0):
+        a = array_module(d).abs(d)
+        return array_module(a).where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta)
 
-    def backward(self, grad):
-        d, = self.saved_tensors
-        return self.spread(grad) * (d / self.beta).clamp(-1, 1)
+    def derivative(self, d, beta=1.0):
+        return (d / beta).clamp(-1, 1)
 
 
-class HuberLoss(ElementwiseLoss):
+class HuberLoss(PairLoss):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d/dd = clamp(d, -delta, delta)."""
 
-    def forward(self, d, reduction='mean', delta=1.0):
-        self.save_for_backward(d)
-        self.delta = delta
-        a = array_module(d.array).abs(d.array)
-        return self.reduced(array_module(a).where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta)), reduction)
+    def pointwise(self, d, delta=1.0):
+        a = array_module(d).abs(d)
+        return array_module(a).where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
 
-    def backward(self, grad):
-        d, = self.saved_tensors
-        return self.spread(grad) * d.clamp(-self.delta, self.delta)
+    def derivative(self, d, delta=1.0):
+        return d.clamp(-delta, delta)
+
+
+def _broadcast_pair(input, target):
+    """torch.broadcast_tensors(input, target) as torch's losses do: expanded only when the shapes differ."""
+    if input.shape == target.shape:
+        return input, target
+    message = broadcast_error([input.shape, target.shape])
+    if message is not None:
+        raise RuntimeError(message)
+    shape = numpy.broadcast_shapes(input.shape, target.shape)
+    return input.expand(shape), target.expand(shape)
 
 
 def _warn_if_broadcast(input, target):
@@ -337,8 +357,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', we
     _warn_if_broadcast(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if weight is not None:
-        return _weighted(MseLoss.apply(input - target, reduction='none'), weight, input, reduction)
-    return MseLoss.apply(input - target, reduction=reduction)
+        return _weighted(MseLoss.apply(*_broadcast_pair(input, target), reduction='none'), weight, input, reduction)
+    return MseLoss.apply(*_broadcast_pair(input, target), reduction=reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
@@ -357,7 +377,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
-    return SmoothL1Loss.apply(input - target, reduction=reduction, beta=beta)
+    return SmoothL1Loss.apply(*_broadcast_pair(input, target), reduction=reduction, beta=beta)
 
 
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
@@ -367,9 +387,9 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is not None:
-        return _weighted(HuberLoss.apply(input - target, reduction='none', delta=delta), weight, input,
-                         reduction, weighted_mean=False)
-    return HuberLoss.apply(input - target, reduction=reduction, delta=delta)
+        return _weighted(HuberLoss.apply(*_broadcast_pair(input, target), reduction='none', delta=delta), weight,
+                         input, reduction, weighted_mean=False)
+    return HuberLoss.apply(*_broadcast_pair(input, target), reduction=reduction, delta=delta)
 
 
 # ---- binary cross-entropy --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ unpadded input, the first maximum of a window winning ties.
 """
 import math
 
+from .. import backend
 from ..backend import array_module
 from ..function import Function
 from ..tensor import wrap
@@ -80,7 +81,7 @@ class ScatterToIndices(Function):
         if disjoint:   # every input position is in at most one window: a plain write
             out[rows, rows_idx] = vals
         else:
-            xp.add.at(out, (xp.broadcast_to(rows, rows_idx.shape), rows_idx), vals)
+            backend.add_at(out, (xp.broadcast_to(rows, rows_idx.shape), rows_idx), vals)
         return out.reshape(image_shape)
 
     def backward(self, grad):

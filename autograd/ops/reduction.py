@@ -358,6 +358,7 @@ class Cumsum(Function):
 
 
 class CumProd(Function):
+    torch_name = 'CumprodBackward0'
     saves_output = True
 
     def forward(self, x, dim):

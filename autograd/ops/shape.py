@@ -22,7 +22,7 @@ class View(Function):
         if owner is not None and (owner is source or owner is source.base):   # no copy was made
             base = getattr(x, '_base', None)
             out._base = x if base is None else base
-            out._version = x._version
+            out._vc = x._vc
         return out
 
 

@@ -31,7 +31,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     clip_coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
     for g in grads:
         g.array *= clip_coef.astype(g.array.dtype, copy=False)
-        g._version[0] += 1
+        g._vc[0] += 1
     return wrap(xp.asarray(total, dtype=grads[0].array.dtype))
 
 
@@ -40,7 +40,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     clip_value = float(clip_value)
     for g in _grads(parameters):
         backend.array_module(g.array).clip(g.array, -clip_value, clip_value, out=g.array)
-        g._version[0] += 1
+        g._vc[0] += 1
 
 
 def parameters_to_vector(parameters):
