@@ -37,7 +37,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         for running, updated in ((running_mean, mean_rep), (running_var, var_rep)):
             if running is not None:
                 running.array[...] = updated.array.reshape(n, c).mean(0)
-                running._version[0] += 1
+                running._vc[0] += 1
     return out.reshape(input.shape)
 
 

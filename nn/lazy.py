@@ -28,7 +28,7 @@ class _Uninitialized:
         """Give the tensor its shape (uninitialised memory, to be filled by reset_parameters)."""
         made = empty(shape, dtype=dtype if dtype is not None else _dtype_of(self.array), device=device)
         self.array = made.array
-        self._version[0] += 1
+        self._vc[0] += 1
         self.__class__ = self.cls_to_become
 
     def __repr__(self):
@@ -74,9 +74,9 @@ class UninitializedBuffer(_Uninitialized, Tensor):
     def __new__(cls, requires_grad=False, device=None, dtype=None):
         base = empty(0, device=device, dtype=dtype)
         b = Tensor.__new__(cls)
-        for slot in ('grad', 'grad_fn', '_hooks', '_accumulator', '_base'):
+        for slot in ('_grad', 'grad_fn', '_hooks', '_accumulator', '_base'):
             setattr(b, slot, None)
-        b.array, b.requires_grad, b._version, b._retains_grad = base.array, requires_grad, base._version, False
+        b.array, b.requires_grad, b._vc, b._retains_grad = base.array, requires_grad, base._vc, False
         return b
 
     def __init__(self, requires_grad=False, device=None, dtype=None):

@@ -23,9 +23,9 @@ class Buffer(Tensor):
         b = Tensor.__new__(cls)
         b.array = data.array
         b.requires_grad = data.requires_grad
-        b.grad = None
+        b._grad = None
         b.grad_fn = None
-        b._version = data._version
+        b._vc = data._vc
         b._hooks = None
         b._accumulator = None
         b._retains_grad = False

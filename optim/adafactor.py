@@ -68,5 +68,5 @@ class Adafactor(Optimizer):
                 update = 1 / xp.sqrt(xp.maximum(var_estimate, e1 * e1)) * grad
                 denom = max(1.0, float(xp.linalg.norm(update.reshape(-1))) / ((update.size ** 0.5) * d))
                 param -= (alpha / denom) * update
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss

@@ -47,5 +47,5 @@ class ASGD(Optimizer):
                     ax[...] = param
                 state['eta'].array[...] = np.float32(lr / ((1 + lambd * lr * step) ** alpha))
                 state['mu'].array[...] = np.float32(1 / max(1, step - t0))
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss

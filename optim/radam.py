@@ -57,5 +57,5 @@ class RAdam(Optimizer):
                     param -= corrected * lr * adaptive * rect
                 else:
                     param -= corrected * lr
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss

@@ -40,5 +40,5 @@ class Rprop(Optimizer):
                 grad = xp.where(factor == etaminus, 0, grad).astype(grad.dtype)
                 p.array -= xp.sign(grad) * step_size
                 prev[...] = grad
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss

@@ -24,7 +24,7 @@ def _lerp_(start, end, weight):
         a += weight * (b - a)
     else:
         a[...] = b - (b - a) * (1 - weight)
-    start._version[0] += 1
+    start._vc[0] += 1
 
 
 def get_ema_multi_avg_fn(decay=0.999):
@@ -119,7 +119,7 @@ class AveragedModel(Module):
                 for b_swa, b_model in zip(self.module.buffers(), model.buffers()):
                     b_swa.detach().copy_(b_model.detach().to(b_swa.device))
             self.n_averaged.array += 1
-            self.n_averaged._version[0] += 1
+            self.n_averaged._vc[0] += 1
 
 
 def update_bn(loader, model, device=None):

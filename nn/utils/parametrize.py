@@ -45,7 +45,7 @@ def _set_(original, new):
     """torch's original.set_(new): the original tensor object now holds new's data (so references to it,
     e.g. in an optimizer, stay valid)."""
     original.array = new.array
-    original._version[0] += 1
+    original._vc[0] += 1
 
 
 class ParametrizationList(ModuleList):
