@@ -38,3 +38,4 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .upsampling import (ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample,  # noqa: F401,E402
                          UpsamplingBilinear2d, UpsamplingNearest2d)
+from . import parallel  # noqa: F401,E402  (torch.nn.parallel.DistributedDataParallel)

@@ -331,11 +331,18 @@ def test_loader_sampler_batch_sampler_and_collate_fn_like_torch():
     assert batches(o) == [4, 4, 2] and o.dataset is ours
 
 
-def test_loader_accepts_and_ignores_worker_options():
+def test_loader_worker_options_give_the_same_batches():
+    """Worker processes (tests/test_data_workers.py covers them) change where batches are made, not what
+    they hold; pin_memory without an accelerator warns as torch does."""
     ours, theirs = both_tensor_datasets(9)
-    o = adata.DataLoader(ours, batch_size=4, num_workers=4, pin_memory=True, persistent_workers=True,
+    o = adata.DataLoader(ours, batch_size=4, num_workers=2, pin_memory=True, persistent_workers=True,
                          prefetch_factor=2)
-    assert_same(batches(o), batches(tdata.DataLoader(theirs, batch_size=4)))
+    with pytest.warns(UserWarning) as ours_warned:
+        ours_batches = batches(o)
+    t = tdata.DataLoader(theirs, batch_size=4, num_workers=2, pin_memory=True, persistent_workers=True)
+    with pytest.warns(UserWarning) as torch_warned:
+        assert_same(ours_batches, batches(t))
+    assert [str(w.message) for w in ours_warned] == [str(w.message) for w in torch_warned]
 
 
 @pytest.mark.parametrize('kwargs', [dict(sampler=[0], shuffle=True), dict(batch_sampler=[[0]], batch_size=2),

@@ -1,8 +1,8 @@
 """torch.utils.data: datasets, samplers, collation and the DataLoader.
 
-Loading runs in the calling process: `num_workers` is accepted for compatibility and ignored (NumPy
-indexing of an in-memory dataset is faster than shipping batches between processes), and so is
-`pin_memory`. When the dataset is a TensorDataset (possibly inside Subsets) and the default collation
+With num_workers=0 loading runs in the calling process; num_workers > 0 starts worker processes
+(data_workers.py, torch's protocol and seeds). `pin_memory` is accepted: on the CPU there is nothing to
+pin. When the dataset is a TensorDataset (possibly inside Subsets) and the default collation
 is used, a batch is fetched with one fancy index per tensor instead of item by item plus a stack.
 """
 import bisect
@@ -17,10 +17,12 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor, wrap
+from .data_workers import MultiProcessIter, WorkerInfo, get_worker_info
 
 __all__ = ['Dataset', 'IterableDataset', 'TensorDataset', 'Subset', 'ConcatDataset', 'random_split',
            'Sampler', 'SequentialSampler', 'RandomSampler', 'SubsetRandomSampler', 'BatchSampler',
-           'DataLoader', 'default_collate', 'default_convert', 'get_worker_info']
+           'DataLoader', 'default_collate', 'default_convert', 'get_worker_info', 'WorkerInfo',
+           'WeightedRandomSampler', 'ChainDataset', 'StackDataset']
 
 
 def _autograd():
@@ -46,7 +48,7 @@ class IterableDataset(Dataset):
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
 
     def __add__(self, other):
-        raise TypeError("IterableDataset cannot be concatenated with +; chain the iterators instead")
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -334,17 +336,13 @@ def _rebuild_sequence(elem, fields):
         return fields
 
 
-def get_worker_info():
-    """Loading happens in the main process, so there is never worker info (as torch with num_workers=0)."""
-    return None
-
-
 # ---- the loader -------------------------------------------------------------------------------
 class DataLoader:
     """Iterates over a dataset in batches: DataLoader(dataset, batch_size=64, shuffle=True).
 
-    num_workers, pin_memory, timeout, prefetch_factor and persistent_workers are accepted and ignored:
-    every batch is built in the calling process (see the module docstring)."""
+    num_workers > 0 builds batches in that many worker processes (torch's order and seeds, see
+    data_workers.py); prefetch_factor batches per worker are in flight, persistent_workers keeps them
+    between passes, timeout bounds the wait for one batch. pin_memory is accepted (nothing to pin on CPU)."""
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
@@ -355,6 +353,15 @@ class DataLoader:
                              "multiprocessing.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         if isinstance(dataset, IterableDataset):
             if shuffle not in (False, None):
                 raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle option, "
@@ -392,6 +399,10 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
+        self.multiprocessing_context = multiprocessing_context
+        self.pin_memory_device = pin_memory_device
+        self.in_order = in_order
+        self._iterator = None   # the live worker pool when persistent_workers=True
         self.collate_fn = collate_fn or (default_collate if batch_size is not None or batch_sampler is not None
                                          else default_convert)
 
@@ -407,7 +418,18 @@ class DataLoader:
         # torch draws a base seed for workers from the loader's generator as each pass starts: so do we,
         # to leave the random stream where torch leaves it
         ag = _autograd()
-        ag.empty((), dtype=ag.int64).random_(generator=self.generator)
+        if self.num_workers > 0 and self.persistent_workers and self._iterator is not None:
+            self._iterator._reset()   # the same workers run the next pass; torch draws no new seed
+            return self._iterator
+        if self.pin_memory and not ag.cuda.is_available():   # once per new iterator, as torch
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
+        base_seed = int(ag.empty((), dtype=ag.int64).random_(generator=self.generator).item())
+        if self.num_workers > 0:
+            it = MultiProcessIter(self, base_seed, isinstance(self.dataset, IterableDataset))
+            if self.persistent_workers:
+                self._iterator = it
+            return it
         if isinstance(self.dataset, IterableDataset):
             return self._iter_stream()
         if self.batch_sampler is None:
@@ -463,3 +485,17 @@ def _fast_tensor_batches(plan, batches):
                 xp = backend.array_module(a)
                 out.append(wrap(a[idx if xp is np else xp.asarray(idx)]))
         yield out
+
+
+# torch.utils.data.distributed (a submodule in torch; this module is one file, so it is registered by name)
+def _register_distributed():
+    import sys
+    from . import data_distributed
+    sys.modules[__name__ + '.distributed'] = data_distributed
+    return data_distributed
+
+
+distributed = _register_distributed()
+
+# the rest of torch.utils.data lives in data_extra.py, which subclasses the classes above
+from .data_extra import ChainDataset, StackDataset, WeightedRandomSampler   # noqa: E402

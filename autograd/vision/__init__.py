@@ -1,4 +1,4 @@
-"""torchvision's API for what tutorials use: `datasets` (MNIST, FashionMNIST) and `transforms`."""
-from . import datasets, transforms
+"""torchvision's API: `datasets`, `transforms`, `models` and `utils` (make_grid, save_image)."""
+from . import datasets, models, transforms, utils
 
-__all__ = ['datasets', 'transforms']
+__all__ = ['datasets', 'transforms', 'models', 'utils']

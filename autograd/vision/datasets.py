@@ -9,6 +9,7 @@ them once into a TensorDataset instead of converting one PIL image per sample.
 """
 import gzip
 import hashlib
+import lzma
 import os
 import tempfile
 from urllib.error import URLError
@@ -31,12 +32,12 @@ _IDX_TYPES = {0x08: '>u1', 0x09: '>i1', 0x0B: '>i2', 0x0C: '>i4', 0x0D: '>f4', 0
 
 
 def read_idx(path):
-    """The array in an IDX file (gzip-compressed or not), in native byte order."""
-    opener = gzip.open if path.endswith('.gz') else open
+    """The array in an IDX file (gzip- or xz-compressed or not), in native byte order."""
+    opener = gzip.open if path.endswith('.gz') else lzma.open if path.endswith('.xz') else open
     try:
         with opener(path, 'rb') as fh:
             raw = fh.read()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, lzma.LZMAError) as exc:
         raise RuntimeError(f"could not read the IDX file {path}: {exc}. Delete it and download it again.") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise RuntimeError(f"{path} is not an IDX file (bad magic number {raw[:4].hex()}).")
@@ -71,8 +72,7 @@ class MNIST(Dataset):
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
-        prefix = 'train' if train else 't10k'
-        names = (f'{prefix}-images-idx3-ubyte', f'{prefix}-labels-idx1-ubyte')
+        names = self._file_names()
         folder = self._find_folder(names)
         if folder is None and download:
             self.download()
@@ -81,13 +81,20 @@ class MNIST(Dataset):
             raise RuntimeError(f"Dataset not found. {type(self).__name__} looked for {names[0]}[.gz] and "
                                f"{names[1]}[.gz] in {', '.join(self._candidate_folders())}. "
                                "You can use download=True to download it, or copy the files there.")
+        self.data, self.targets = self._load_data(folder, names)
+
+    def _file_names(self):
+        """(images, labels) file names without the .gz (subclasses with other layouts override this)."""
+        prefix = 'train' if self.train else 't10k'
+        return f'{prefix}-images-idx3-ubyte', f'{prefix}-labels-idx1-ubyte'
+
+    def _load_data(self, folder, names, label_ndim=1):
         images = read_idx(self._existing(folder, names[0]))
         labels = read_idx(self._existing(folder, names[1]))
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        if images.ndim != 3 or labels.ndim != label_ndim or len(images) != len(labels):
             raise RuntimeError(f"{folder} holds mismatched files: images {images.shape}, labels {labels.shape}; "
                                "expected N x 28 x 28 images and N labels.")
-        self.data = wrap(images.astype(np.uint8, copy=False))
-        self.targets = wrap(labels.astype(np.int64))
+        return wrap(images.astype(np.uint8, copy=False)), wrap(labels.astype(np.int64))
 
     # ---- where the files are --------------------------------------------------------------------
     @property
@@ -103,7 +110,8 @@ class MNIST(Dataset):
 
     @staticmethod
     def _existing(folder, name):
-        for candidate in (os.path.join(folder, name), os.path.join(folder, name + '.gz')):
+        for candidate in (os.path.join(folder, name), os.path.join(folder, name + '.gz'),
+                          os.path.join(folder, name + '.xz')):
             if os.path.isfile(candidate):
                 return candidate
         return None
@@ -219,3 +227,13 @@ def _progress(total, name):
     except ImportError:
         return _NoProgress()
     return tqdm(total=int(total) if total else None, unit='B', unit_scale=True, desc=name)
+
+
+# the other datasets live in their own modules (file size); they build on the reader above
+from .datasets_folder import (DatasetFolder, FakeData, ImageFolder, VisionDataset,   # noqa: E402
+                              IMG_EXTENSIONS, default_loader, has_file_allowed_extension, pil_loader)
+from .datasets_cifar import CIFAR10, CIFAR100   # noqa: E402
+from .datasets_mnist import EMNIST, KMNIST, QMNIST   # noqa: E402
+
+__all__ += ['VisionDataset', 'DatasetFolder', 'ImageFolder', 'FakeData', 'CIFAR10', 'CIFAR100', 'KMNIST', 'EMNIST',
+            'QMNIST', 'IMG_EXTENSIONS', 'default_loader', 'has_file_allowed_extension', 'pil_loader']

@@ -1,5 +1,7 @@
-"""torchvision.transforms for what tutorials use: Compose, ToTensor, PILToTensor, Normalize, Lambda, and
-Resize (PIL images only: it is PIL's own resize, exactly what torchvision does for them)."""
+"""torchvision.transforms: Compose, ToTensor, PILToTensor, ToPILImage, Normalize, Lambda, Resize (PIL images
+only: it is PIL's own resize, exactly what torchvision does for them) here; the crops, flips, geometric and
+colour augmentations in transforms_random.py and the functional forms in transforms_functional.py
+(importable as autograd.vision.transforms.functional)."""
 import enum
 import sys
 
@@ -193,3 +195,17 @@ class Resize:
     def __repr__(self):
         return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
                 f"max_size={self.max_size}, antialias={self.antialias})")
+
+
+# the augmentations and transforms.functional live in their own modules (file size)
+from . import transforms_functional as functional   # noqa: E402
+from .transforms_random import (CenterCrop, ColorJitter, ConvertImageDtype, GaussianBlur, Grayscale, Pad,   # noqa: E402,F401
+                                RandomAffine, RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomGrayscale,
+                                RandomHorizontalFlip, RandomOrder, RandomResizedCrop, RandomRotation,
+                                RandomTransforms, RandomVerticalFlip)
+
+sys.modules[__name__ + '.functional'] = functional
+__all__ += ['CenterCrop', 'Pad', 'RandomCrop', 'RandomResizedCrop', 'RandomHorizontalFlip', 'RandomVerticalFlip',
+            'RandomRotation', 'RandomAffine', 'ColorJitter', 'Grayscale', 'RandomGrayscale', 'RandomErasing',
+            'GaussianBlur', 'ConvertImageDtype', 'RandomApply', 'RandomChoice', 'RandomOrder', 'RandomTransforms',
+            'functional']
