@@ -33,12 +33,9 @@ def _scale(in_size, out_size, align_corners, scale, T):
 
 
 def _nearest_index(in_size, out_size, scale, exact):
-    """ATen's nearest_idx / nearest_neighbor_exact_compute_source_index (float32 arithmetic)."""
+    """ATen's CPU nearest_neighbor(_exact)_compute_source_index, float32 arithmetic, no shortcuts (with a
+    scale_factor, out == 2 * in need not mean dst // 2)."""
     dst = np.arange(out_size)
-    if not exact and out_size == in_size:
-        return dst
-    if not exact and out_size == 2 * in_size:
-        return dst >> 1
     s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(in_size) / np.float32(out_size)
     pos = (dst.astype(np.float32) + np.float32(0.5)) * s if exact else dst.astype(np.float32) * s
     return np.minimum(np.floor(pos).astype(np.int64), in_size - 1)
