@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import autograd
 import nn
@@ -69,6 +69,11 @@ def test_interpolate(dtype, mode, data, seed):
             kw['scale_factor'] = 2
     if mode not in ('nearest', 'nearest-exact', 'area'):
         kw['align_corners'] = data.draw(st.sampled_from([None, False, True]))
+    # torch's nearest backward maps output i to input i // 2 whenever out == 2 * in, while its forward uses
+    # the scale_factor (2.25 on size 2 reads input 0 at output 2): we follow the forward; skip that case
+    inconsistent = mode == 'nearest' and 'scale_factor' in kw and kw['scale_factor'] != 2 and \
+        not kw.get('recompute_scale_factor') and any(int(s * kw['scale_factor']) == 2 * s for s in spatial)
+    assume(not inconsistent)
     x = array(np.random.default_rng(seed), [2, 3] + spatial, dtype)
     compare(lambda t: TF.interpolate(t, mode=mode, **kw), lambda t: F.interpolate(t, mode=mode, **kw),
             [x], dtype, seed)
