@@ -39,3 +39,10 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
 from .upsampling import (ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample,  # noqa: F401,E402
                          UpsamplingBilinear2d, UpsamplingNearest2d)
 from . import parallel  # noqa: F401,E402  (torch.nn.parallel.DistributedDataParallel)
+# sequence models (issue 9)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
+from .attention import MultiheadAttention  # noqa: F401,E402
+from .embedding_bag import EmbeddingBag  # noqa: F401,E402
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401,E402
+                          TransformerEncoder, TransformerEncoderLayer)
+from . import modules  # noqa: F401,E402  (torch.nn.modules.<x> import paths)

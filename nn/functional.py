@@ -361,3 +361,8 @@ from .f_pool3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # 
 from .f_resample import (affine_grid, channel_shuffle, grid_sample, interpolate,  # noqa: E402,F401
                          native_channel_shuffle, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                          upsample_nearest)
+# sequence models (issue 9): attention and bags of embeddings live in their own modules
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401,E402
+from .embedding_bag import embedding_bag  # noqa: F401,E402
+# ---- distances (issue 10; code in autograd/ops/api_shape.py) ----------------------------------------------
+from autograd.ops.api_shape import cosine_similarity, pairwise_distance, pdist  # noqa: E402,F401
