@@ -309,7 +309,8 @@ class CopySign(Function):
         # derivative there is NaN, as torch's)
         ratio = where(a == 0, 0.0, self.output / a)
         ga = sum_to(grad * ratio, a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to(grad * 0, b.shape) if self.needs_input_grad[1] else None
+        # zeros_like(other), as torch: not grad * 0 (NaN where grad is), constant under create_graph
+        gb = wrap(_xp(b).zeros_like(b.array)) if self.needs_input_grad[1] else None
         return ga, gb
 
 
