@@ -371,7 +371,10 @@ API_OPS = [
         a.detach() + 0.1, x)), binary(), domain=(0, 8)),
     Op('special.spherical_bessel_j0', lambda m, x: m.special.spherical_bessel_j0(x), unary()),
     # ---- reductions ----
-    Op('median', lambda m, x: m.median(x), unary(), hard=HARD),
+    # only empty dims: torch's full median() splits the gradient evenly over the entries equal to the median
+    # (evenly_distribute_backward), ours sends it to one index (to fix in api_reduce.median); zeros, ties,
+    # infinities and NaNs all make such repeats
+    Op('median', lambda m, x: m.median(x), unary(), hard=('empty',)),
     Op('median_dim', lambda m, x, dim, keepdim: tuple(m.median(x, dim, keepdim)), reduce(allow_none=False, multi=False), hard=HARD),
     Op('nanmedian', lambda m, x, dim, keepdim: tuple(m.nanmedian(with_nans(m, x), dim, keepdim)),
        reduce(allow_none=False, multi=False), hard=HARD),
