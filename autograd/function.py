@@ -157,6 +157,10 @@ class Function(Node):
     @property
     def output(self):
         """The op's output, rebuilt with this node as its grad_fn (no reference cycle while stored)."""
+        return wrap(self.output_array(), True, self)
+
+    def output_array(self):
+        """The op's output array, checked as output is (freed, modified in place): for raw-array backwards."""
         if self._saved is None:
             raise RuntimeError(FREED)
         array, version, expected = self._output
@@ -164,7 +168,7 @@ class Function(Node):
             raise RuntimeError(_modified_message(wrap(array), self.name(), version[0], expected, output=True))
         if type(array) is Packed:
             array = array.unpack(self)[0].array
-        return wrap(array, True, self)
+        return array
 
     def release(self):
         """Free saved values after a backward without retain_graph."""

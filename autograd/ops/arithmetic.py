@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend, dtypes
+from .. import backend, dtypes, grad_mode
 from ..function import Function, broadcast_error
 from ..tensor import Tensor, wrap
 
@@ -101,6 +101,23 @@ def cast(x, dtype):
 
 
 # ---- the differentiable binary ops --------------------------------------------------------------
+# Their backward has two forms with the same arithmetic in the same order: on raw arrays (the fast path,
+# taken when no graph of the backward is recorded and all dtypes agree, so NumPy's promotion cannot
+# differ from torch's) and in Tensor ops (create_graph=True, so that double backward works).
+def _raw(grad, a, b=None):
+    """True when backward may compute on arrays: grad mode is off and grad, a (and b) share one dtype."""
+    if grad_mode.state.enabled:
+        return False
+    dt = grad.array.dtype
+    return a.array.dtype == dt and (b is None or b.array.dtype == dt)
+
+
+def _as_grad(array, shape):
+    """A raw gradient as a Tensor of the input's shape (summed over the broadcast dims)."""
+    t = wrap(array)
+    return t if t.array.shape == shape else sum_to(t, shape)
+
+
 class Add(Function):
     def forward(self, a, b):
         self.shapes = (a.array.shape, b.array.shape)
@@ -120,6 +137,8 @@ class Sub(Function):
     def backward(self, grad):
         sa, sb = self.shapes
         ga, gb = self.needs_input_grad
+        if gb and not grad_mode.state.enabled:
+            return (sum_to(grad, sa) if ga else None), _as_grad(-grad.array, sb)
         return (sum_to(grad, sa) if ga else None), (sum_to(-grad, sb) if gb else None)
 
 
@@ -131,6 +150,10 @@ class Mul(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
+        if _raw(grad, a, b):
+            g = grad.array
+            return (_as_grad(g * b.array, a.array.shape) if ga else None), \
+                (_as_grad(g * a.array, b.array.shape) if gb else None)
         return (sum_to(grad * b, a.shape) if ga else None), (sum_to(grad * a, b.shape) if gb else None)
 
 
@@ -142,6 +165,10 @@ class Div(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
+        if _raw(grad, a, b):
+            g, x, y = grad.array, a.array, b.array
+            return (_as_grad(g / y, x.shape) if ga else None), \
+                (_as_grad(-g * x / (y * y), y.shape) if gb else None)
         return (sum_to(grad / b, a.shape) if ga else None), \
             (sum_to(-grad * a / (b * b), b.shape) if gb else None)
 
@@ -181,6 +208,8 @@ class Neg(Function):
         return -x.array
 
     def backward(self, grad):
+        if not grad_mode.state.enabled:
+            return wrap(-grad.array)
         return -grad
 
 
@@ -196,6 +225,8 @@ class PowScalar(Function):
         e = self.exponent
         if e == 0:
             return grad * 0
+        if type(e) in (int, float) and _raw(grad, x):   # Python numbers: NumPy keeps the array's dtype, as torch
+            return wrap(grad.array * e * (x.array ** (e - 1) if e != 2 else x.array))
         return grad * e * (x ** (e - 1) if e != 2 else x)
 
 
