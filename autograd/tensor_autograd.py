@@ -46,9 +46,14 @@ def set_grad(t, value):
     t._grad = value
 
 
+AccumulateGrad = None
+
+
 def new_grad_accumulator(t):
     """A new AccumulateGrad node for the leaf t (Tensor._grad_accumulator reuses a live one)."""
-    from .function import AccumulateGrad
+    global AccumulateGrad
+    if AccumulateGrad is None:   # imported on first use (function.py imports this module's users)
+        from .function import AccumulateGrad
     acc = AccumulateGrad(t)
     t._accumulator = weakref.ref(acc)
     return acc

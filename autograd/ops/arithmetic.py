@@ -42,14 +42,7 @@ def _check_devices(a, b):
 def operands(a, b):
     """Both sides as Tensors of the dtype torch would compute in."""
     if isinstance(a, Tensor):
-        if _takes_tensor_dtype(b, a):
-            xp = backend.array_module(a.array)
-            try:
-                # on the GPU a fill kernel: CuPy's asarray of a number is a blocking host->device copy
-                return a, wrap(xp.asarray(b, dtype=a.array.dtype) if xp is np else xp.full((), b, dtype=a.array.dtype))
-            except OverflowError:
-                return a, wrap(_wrapped_int(xp, b, a.array.dtype))
-        if isinstance(b, Tensor):
+        if isinstance(b, Tensor):   # the most common case first: two tensors of one dtype
             if a.array.dtype == b.array.dtype:
                 if type(a.array) is not type(b.array):
                     _check_devices(a, b)
@@ -57,6 +50,13 @@ def operands(a, b):
             _check_devices(a, b)
             dt = dtypes.result_type(((a.array.dtype, _priority(a)), (b.array.dtype, _priority(b))))
             return cast(a, dt), cast(b, dt)
+        if _takes_tensor_dtype(b, a):
+            xp = backend.array_module(a.array)
+            try:
+                # on the GPU a fill kernel: CuPy's asarray of a number is a blocking host->device copy
+                return a, wrap(xp.asarray(b, dtype=a.array.dtype) if xp is np else xp.full((), b, dtype=a.array.dtype))
+            except OverflowError:
+                return a, wrap(_wrapped_int(xp, b, a.array.dtype))
         b = as_operand(b, a)
         return cast(a, b.array.dtype), b
     if _takes_tensor_dtype(a, b):
@@ -119,6 +119,8 @@ def _as_grad(array, shape):
 
 
 class Add(Function):
+    __slots__ = ('shapes',)   # a slot, not a per-node __dict__ (one object less per node for the collector)
+
     def forward(self, a, b):
         self.shapes = (a.array.shape, b.array.shape)
         return a.array + b.array
@@ -130,6 +132,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    __slots__ = ('shapes',)   # a slot, not a per-node __dict__ (one object less per node for the collector)
+
     def forward(self, a, b):
         self.shapes = (a.array.shape, b.array.shape)
         return a.array - b.array
