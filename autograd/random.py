@@ -213,7 +213,24 @@ def _to_float32_via_libm(approx, exact):
 
 
 # ---- uniform_real_distribution<T>: (random & (2^digits - 1)) * 2^-digits, then fused x*(to-from)+from ----
+# Large fills run in blocks of _CHUNK elements so that the temporaries (8-byte raw draws, float64 FMA steps)
+# stay in cache instead of streaming several arrays of the tensor's size through memory. Each element uses
+# its own draws in order, so blocks taken in order give exactly the unblocked stream.
+_CHUNK = 1 << 16
+
+
+def _blocked(n, dtype, block):
+    """An array of n values filled block by block in order: block(start, count) gives each block's values."""
+    out = np.empty(n, dtype)
+    for start in range(0, n, _CHUNK):
+        count = min(_CHUNK, n - start)
+        out[start:start + count] = block(start, count)
+    return out
+
+
 def _unit(gen, n, math_dtype):
+    if n > _CHUNK:
+        return _blocked(n, math_dtype, lambda start, count: _unit(gen, count, math_dtype))
     if math_dtype == np.float64:
         return (gen._random64(n) & np.uint64(2 ** 53 - 1)).astype(np.float64) * 2.0 ** -53
     return (gen._random(n) & np.uint32(2 ** 24 - 1)).astype(np.float32) * np.float32(2.0 ** -24)
@@ -225,6 +242,8 @@ def _math_dtype(np_dtype):   # at::opmath_type: Half computes in float
 
 def _uniform(gen, n, np_dtype, low=0.0, high=1.0):
     """uniform_kernel: a value the cast rounds up to `to` becomes `from`, keeping [from, to)."""
+    if n > _CHUNK:
+        return _blocked(n, np_dtype, lambda start, count: _uniform(gen, count, np_dtype, low, high))
     math_dtype = _math_dtype(np_dtype)
     x = _unit(gen, n, math_dtype)
     if (low, high) != (0, 1):
@@ -308,7 +327,9 @@ def _normal_fill(gen, n, np_dtype, mean, std):
         out[n - 16:] = blocks[-16:]
         return out.astype(np_dtype)
     out = _unit(gen, n, math_dtype)
-    out[:whole] = box_muller(out[:whole].reshape(-1, 16), mean, std).reshape(-1)
+    rows, step = out[:whole].reshape(-1, 16), _CHUNK // 16
+    for r in range(0, len(rows), step):   # in blocks of rows, as _blocked (each row is its own pair set)
+        rows[r:r + step] = box_muller(rows[r:r + step], mean, std)
     if n % 16:
         out[n - 16:] = box_muller(_unit(gen, 16, math_dtype).reshape(1, 16), mean, std).reshape(-1)
     return out
