@@ -191,7 +191,7 @@ from .anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_
 
 def __getattr__(name):
     """nn, optim, utils and vision load on first use, so `import nn` alone works without cycles."""
-    if name in ('nn', 'optim', 'utils', 'vision', 'profiler'):
+    if name in ('nn', 'optim', 'utils', 'vision', 'profiler', 'distributed'):
         return importlib.import_module('autograd.' + name)
     if name == 'functional':
         return importlib.import_module('autograd.nn.functional')

@@ -151,8 +151,10 @@ def __getattr__(name):
 
 
 from . import anomaly_mode, graph  # noqa: E402  (torch.autograd.graph, torch.autograd.anomaly_mode)
+from . import autograd_profiler as profiler  # noqa: E402  (torch.autograd.profiler)
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
 
 # `import autograd.autograd.graph` and `from torch.autograd.graph import ...` find the submodules by these names
 sys.modules.setdefault(__name__ + '.graph', graph)
 sys.modules.setdefault(__name__ + '.anomaly_mode', anomaly_mode)
+sys.modules.setdefault(__name__ + '.profiler', profiler)

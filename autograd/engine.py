@@ -72,7 +72,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             if g is not None:
                 hooks = fn._hooks
                 if type(fn) is AccumulateGrad:
-                    leaf_hooks = fn.variable._hooks
+                    leaf = fn._variable()
+                    leaf_hooks = leaf._hooks if leaf is not None else None
                     if leaf_hooks is not None and leaf_hooks.tensor:
                         g = run_tensor_hooks(leaf_hooks, g)
                     if capture is not None and fn in capture:

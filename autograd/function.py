@@ -5,6 +5,7 @@ backward(self, grad) gets the output's gradient as a Tensor and returns one grad
 per input, written with Tensor ops so that create_graph=True records a graph of the backward too.
 """
 import builtins
+import weakref
 
 import numpy as np
 
@@ -153,13 +154,6 @@ class Function(Node):
     def backward(self, grad):
         raise NotImplementedError
 
-    def __getattr__(self, name):
-        """Only reached when normal lookup fails: torch's grad_fn._saved_<name> attributes (graph.py)."""
-        if name.startswith('_saved_'):
-            from .graph import saved_attribute
-            return saved_attribute(self, name[7:])
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
     def save_for_backward(self, *tensors):
         self._saved = tensors
         # a tuple of ints: the collector untracks it, where a list would be traversed by every collection
@@ -283,16 +277,25 @@ def cpu_scalars_moved(inputs):
 
 class AccumulateGrad(Node):
     """The node of a leaf: adds the incoming gradient into variable.grad, then runs the leaf's
-    post-accumulate-grad hooks. Holds the leaf (variable); the leaf holds it only weakly, as in torch."""
-    __slots__ = ('variable',)
+    post-accumulate-grad hooks. The leaf keeps its node (made once, so ops on leaves pay nothing for it); the
+    node refers to the leaf weakly, to make no reference cycle: unlike torch's, a graph does not keep a leaf
+    alive that nothing else holds (variable is then None and the gradient has nowhere to go)."""
+    __slots__ = ('_variable',)
 
     def __init__(self, leaf):
-        self.variable = leaf
+        self._variable = weakref.ref(leaf)
         self._next = ()
         self._hooks = None
 
+    @property
+    def variable(self):
+        """The leaf tensor this node accumulates into (torch's AccumulateGrad.variable)."""
+        return self._variable()
+
     def backward(self, grad):
-        leaf = self.variable
+        leaf = self._variable()
+        if leaf is None:
+            return ()
         if leaf._grad is None:
             leaf._grad = grad if grad_mode.state.enabled else grad.detach()
         elif grad_mode.state.enabled:

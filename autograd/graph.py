@@ -83,6 +83,14 @@ SAVED = {
 }
 
 
+def _install_saved_properties():
+    """grad_fn._saved_<name> as properties of Function (not a __getattr__, which would slow every attribute
+    access on every node); a node without that saved value raises AttributeError, so hasattr() is False."""
+    from .function import Function
+    for name in sorted({n for table in SAVED.values() for n in table}):
+        setattr(Function, '_saved_' + name, property(lambda fn, name=name: saved_attribute(fn, name)))
+
+
 def saved_attribute_names(fn):
     """The X of the grad_fn._saved_X attributes this node has (torch's names), e.g. ('self', 'other')."""
     return tuple(SAVED.get(type(fn).__name__, ()))
@@ -225,3 +233,6 @@ class trace_backward:
         lines = ['  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, '  '.join('-' * w for w in widths))
         return '\n'.join(lines)
+
+
+_install_saved_properties()

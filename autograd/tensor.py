@@ -45,7 +45,7 @@ class Size(tuple):
 
 class Tensor:
     # _base: the tensor a view shares memory with; _vc: the version counter, a list shared by views and
-    # detach()es ([n], so all see one count); _accumulator: a weak reference to the leaf's AccumulateGrad
+    # detach()es ([n], so all see one count); _accumulator: the leaf's AccumulateGrad node
     __slots__ = ('array', 'requires_grad', '_grad', 'grad_fn', '_vc', '_hooks', '_accumulator',
                  '_retains_grad', '_base', '__weakref__')
     __array_priority__ = 1000   # numpy scalars/arrays on the left defer to our reflected operators
@@ -174,12 +174,10 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs)
 
     def _grad_accumulator(self):
-        ref = self._accumulator   # a weak reference: the graph, not the leaf, keeps the node alive
-        if ref is not None:
-            acc = ref()
-            if acc is not None:
-                return acc
-        return _autograd.new_grad_accumulator(self)
+        if self._accumulator is None:   # one per leaf, made on first use and kept (no cost per op)
+            from .function import AccumulateGrad
+            self._accumulator = AccumulateGrad(self)
+        return self._accumulator
 
     def detach(self):
         t = wrap(self.array)

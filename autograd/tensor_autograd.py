@@ -46,19 +46,6 @@ def set_grad(t, value):
     t._grad = value
 
 
-AccumulateGrad = None
-
-
-def new_grad_accumulator(t):
-    """A new AccumulateGrad node for the leaf t (Tensor._grad_accumulator reuses a live one)."""
-    global AccumulateGrad
-    if AccumulateGrad is None:   # imported on first use (function.py imports this module's users)
-        from .function import AccumulateGrad
-    acc = AccumulateGrad(t)
-    t._accumulator = weakref.ref(acc)
-    return acc
-
-
 def _store(t):
     """Where t's hooks live: its grad_fn's for a computed tensor, its own for a leaf."""
     if t.grad_fn is not None:

@@ -2,6 +2,7 @@
 
     python -m autograd.examples.mnist --model cnn --epochs 10
     python -m autograd.examples.mnist --dataset fashion --model mlp --optimizer sgd --lr 0.05
+    mpiexec -n 2 python -m autograd.examples.mnist --distributed    # data-parallel over 2 processes
 
 Data come from --data, else $AUTOGRAD_DATA_DIR, else ~/.cache/autograd/data (a folder holding mnist/ and
 fashion-mnist/, or torchvision's MNIST/raw layout), downloaded there when missing. After every epoch the
@@ -49,6 +50,12 @@ def parse_args(argv=None):
     p.add_argument('--out', default=None, help='run folder; default ./runs/<dataset>-<model>')
     p.add_argument('--resume', default=None, metavar='CHECKPOINT', help='continue from a checkpoint.pt')
     p.add_argument('--limit', type=int, default=None, metavar='N', help='train on the first N images only')
+    p.add_argument('--distributed', action='store_true',
+                   help='data-parallel under mpiexec: --batch-size is the global batch, split across the ranks')
+    p.add_argument('--graph', default=None, metavar='PATH', help='draw the training graph of one batch to PATH '
+                   '(.svg or .png) and exit')
+    p.add_argument('--profile', type=int, nargs='?', const=5, default=None, metavar='STEPS',
+                   help='profile STEPS training steps (default 5), print the table and exit')
     args = p.parse_args(argv)
     args.lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
     args.data = args.data or os.environ.get('AUTOGRAD_DATA_DIR') or os.path.join('~', '.cache', 'autograd', 'data')
@@ -95,7 +102,8 @@ def as_tensors(split, mean, std, device, limit=None):
 
 
 # ---- training -------------------------------------------------------------------------------------
-def train_epoch(model, loader, optimizer, loss_fn, bar):
+def train_epoch(model, loader, optimizer, loss_fn, bar, world=1):
+    """Mean training loss of the epoch (over all ranks' images when distributed)."""
     model.train()
     total, seen = 0.0, 0
     for images, labels in loader:
@@ -104,8 +112,12 @@ def train_epoch(model, loader, optimizer, loss_fn, bar):
         loss.backward()
         optimizer.step()
         total, seen = total + loss.item() * len(labels), seen + len(labels)
-        bar.update(len(labels))
+        bar.update(len(labels) * world)
         bar.set_postfix(loss=f'{total / seen:.4f}', refresh=False)
+    if world > 1:
+        sums = autograd.tensor([total, seen], dtype=autograd.float64)
+        autograd.distributed.all_reduce(sums)
+        total, seen = sums.tolist()
     return total / seen
 
 
@@ -156,9 +168,25 @@ def plot_curves(history, title):
     return buffer.getvalue()
 
 
-def progress_bar(total, desc):
+def progress_bar(total, desc, show=True):
     """A tqdm bar counting images (so its rate is images/s); hidden when stderr is not a terminal."""
-    return tqdm(total=total, desc=desc, unit='img', unit_scale=True, leave=False, disable=None)
+    return tqdm(total=total, desc=desc, unit='img', unit_scale=True, leave=False, disable=None if show else True)
+
+
+def start_distributed(args):
+    """(rank, world size) of this process; with --distributed, join the MPI group and split the batch."""
+    if not args.distributed:
+        return 0, 1
+    import autograd.distributed as dist
+    try:
+        dist.init_process_group('mpi')
+    except RuntimeError as error:
+        raise Stop(f"--distributed: {error}") from None
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if args.batch_size % world:
+        raise Stop(f"--batch-size {args.batch_size} is the global batch and must split evenly over the {world} "
+                   f"processes; pass a multiple of {world}.")
+    return rank, world
 
 
 # ---- the run --------------------------------------------------------------------------------------
@@ -170,6 +198,8 @@ def run(args):
     train_x, train_y = as_tensors(load_split(dataset_class, args.data, True), mean, std, args.device, args.limit)
     test_x, test_y = as_tensors(load_split(dataset_class, args.data, False), mean, std, args.device)
 
+    rank, world = start_distributed(args)
+    say = print if rank == 0 else (lambda *a, **k: None)   # rank 0 alone prints and writes
     autograd.manual_seed(args.seed)
     generator = autograd.Generator().manual_seed(args.seed)
     model = build(args.model, nn).to(args.device)
@@ -191,32 +221,55 @@ def run(args):
         generator.set_state(state['generator'])
         autograd.set_rng_state(state['rng'])
         history, start = state['history'], state['epoch'] + 1
-        print(f"resumed from {args.resume} after epoch {state['epoch']}")
+        say(f"resumed from {args.resume} after epoch {state['epoch']}")
 
     os.makedirs(args.out, exist_ok=True)
-    loader = DataLoader(TensorDataset(train_x, train_y), batch_size=args.batch_size, shuffle=True,
-                        generator=generator)
+    trained, sampler = model, None
+    if world > 1:   # each rank a share of every global batch; gradients averaged during backward
+        from autograd.nn.parallel import DistributedDataParallel
+        from autograd.utils.data.distributed import DistributedSampler
+        trained = DistributedDataParallel(model)
+        sampler = DistributedSampler(TensorDataset(train_x, train_y), world, rank, shuffle=True, seed=args.seed)
+        loader = DataLoader(TensorDataset(train_x, train_y), batch_size=args.batch_size // world, sampler=sampler)
+    else:
+        loader = DataLoader(TensorDataset(train_x, train_y), batch_size=args.batch_size, shuffle=True,
+                            generator=generator)
     loss_fn = nn.CrossEntropyLoss()
-    print(f"{args.dataset}: {len(train_y)} training and {len(test_y)} test images; model {args.model} "
+    if args.graph or args.profile:   # look inside one step instead of training (inspect_run.py)
+        from . import inspect_run
+        if args.graph:
+            inspect_run.draw_graph(args.graph, model, loader, loss_fn)
+        if args.profile:
+            inspect_run.profile_steps(args.profile, model, optimizer, loader, loss_fn)
+        return None
+    say(f"{args.dataset}: {len(train_y)} training and {len(test_y)} test images; model {args.model} "
           f"({sum(p.numel() for p in model.parameters()):,} parameters), {args.optimizer} lr={args.lr} "
           f"(x{args.gamma} per epoch), "
-          f"batch {args.batch_size}, device {args.device}")
+          f"batch {args.batch_size}, device {args.device}" + (f", {world} processes" if world > 1 else ""))
     for epoch in range(start, args.epochs + 1):
-        bar = progress_bar(len(train_y), f'epoch {epoch}/{args.epochs}')
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        bar = progress_bar(len(train_y), f'epoch {epoch}/{args.epochs}', show=rank == 0)
         began = time.perf_counter()
-        train_loss = train_epoch(model, loader, optimizer, loss_fn, bar)
+        train_loss = train_epoch(trained, loader, optimizer, loss_fn, bar, world)
         seconds = time.perf_counter() - began
         bar.close()
         scheduler.step()
         test_loss, accuracy = evaluate(model, test_x, test_y)
         for key, value in zip(history, (epoch, train_loss, test_loss, accuracy, seconds)):
             history[key].append(value)
-        print(f"epoch {epoch}/{args.epochs}: train loss {train_loss:.4f}, test loss {test_loss:.4f}, "
-              f"test accuracy {100 * accuracy:.2f}% ({seconds:.1f} s, {len(train_y) / seconds:,.0f} img/s)")
+        say(f"epoch {epoch}/{args.epochs}: train loss {train_loss:.4f}, test loss {test_loss:.4f}, "
+            f"test accuracy {100 * accuracy:.2f}% ({seconds:.1f} s, {len(train_y) / seconds:,.0f} img/s)")
+        if rank != 0:
+            continue
         autograd.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
                        'scheduler': scheduler.state_dict(), 'epoch': epoch,
                        'history': history, 'model_name': args.model, 'generator': generator.get_state(),
                        'rng': autograd.get_rng_state()}, os.path.join(args.out, 'checkpoint.pt'))
+    if world > 1:
+        autograd.distributed.destroy_process_group()
+        if rank != 0:
+            return None
     return write_outputs(args, history)
 
 

@@ -487,6 +487,15 @@ def _fast_tensor_batches(plan, batches):
         yield out
 
 
+# torch.utils.data.distributed (a submodule in torch; this module is one file, so it is registered by name)
+def _register_distributed():
+    import sys
+    from . import data_distributed
+    sys.modules[__name__ + '.distributed'] = data_distributed
+    return data_distributed
+
+
+distributed = _register_distributed()
 
 # the rest of torch.utils.data lives in data_extra.py, which subclasses the classes above
 from .data_extra import ChainDataset, StackDataset, WeightedRandomSampler   # noqa: E402
