@@ -1,6 +1,8 @@
 """Unary elementwise math. Integer inputs of float functions compute in the default float dtype."""
 import math
 
+import numpy as np
+
 from .. import backend, dtypes, grad_mode
 from ..function import Function
 from ..tensor import wrap
@@ -15,7 +17,7 @@ def floating(x):
 
 
 def _xp(x):
-    return backend.array_module(x.array)
+    return np if type(x.array) is np.ndarray else backend.array_module(x.array)
 
 
 def _raw(grad, x=None):
@@ -231,7 +233,7 @@ class ZeroGrad(Function):
 
 
 def _unary(cls, x):
-    return cls.apply(floating(x))
+    return cls.apply(x if x.array.dtype.kind in 'fc' else floating(x))
 
 
 def exp(x): return _unary(Exp, x)
