@@ -118,7 +118,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                         grads[nxt] = ig
                         borrowed[nxt] = ig is g or ig.array.base is not None
                     else:
-                        grads[nxt] = prev + ig
+                        a, b = prev.array, ig.array
+                        # summed on the arrays when no graph of the backward is recorded (same sum, no node)
+                        grads[nxt] = wrap(a + b) if not create_graph and a.dtype == b.dtype and \
+                            a.shape == b.shape else prev + ig
                         borrowed[nxt] = False
                 deps[nxt] -= 1
                 if deps[nxt] == 0:

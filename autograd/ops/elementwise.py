@@ -184,7 +184,8 @@ class Sigmoid(Function):
         xp = _xp(x)
         # exp of a non-positive number only: no overflow for large |x|
         e = xp.exp(-xp.abs(x.array))
-        return xp.where(x.array >= 0, 1 / (1 + e), e / (1 + e)).astype(x.array.dtype, copy=False)
+        # 1 / (1 + e) where x >= 0, e / (1 + e) elsewhere: the same values with one division instead of two
+        return xp.where(x.array >= 0, 1, e) / (1 + e)
 
     def backward(self, grad):
         if _raw(grad):
