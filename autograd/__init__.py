@@ -191,8 +191,67 @@ from .anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_
 
 def __getattr__(name):
     """nn, optim, utils and vision load on first use, so `import nn` alone works without cycles."""
-    if name in ('nn', 'optim', 'utils', 'vision', 'profiler', 'distributed'):
+    if name in ('nn', 'optim', 'utils', 'vision', 'profiler', 'distributed', 'distributions'):
+        return importlib.import_module('autograd.' + name)
+    if name in ('onnx', 'serialization'):   # torch.onnx.export, torch.serialization.add_safe_globals
         return importlib.import_module('autograd.' + name)
     if name == 'functional':
         return importlib.import_module('autograd.nn.functional')
     raise AttributeError(f"module 'autograd' has no attribute '{name}'")
+
+
+# ---- the wider tensor API (issue 10): code in linalg.py, special.py, accelerator.py, ops/special_fns.py,
+# ops/api_reduce.py, ops/api_shape.py, ops/linalg_decomp.py; Tensor methods in tensor_api.py ----------------
+from . import linalg, special, accelerator, testing, version  # noqa: E402
+from .type_info import finfo, iinfo  # noqa: E402
+from .accelerator import set_default_device, get_default_device  # noqa: E402
+from .ops import special_fns as _sf, api_reduce as _ar, api_shape as _as, linalg_decomp as _ld  # noqa: E402
+
+__version__ = version.__version__
+atan2 = arctan2 = _sf.atan2
+hypot, logaddexp, logaddexp2, xlogy, lgamma, digamma = (_sf.hypot, _sf.logaddexp, _sf.logaddexp2, _sf.xlogy,
+                                                        _sf.lgamma, _sf.digamma)
+polygamma, mvlgamma, erfinv, erfc, sinc, logit = _sf.polygamma, _sf.mvlgamma, _sf.erfinv, _sf.erfc, _sf.sinc, _sf.logit
+nan_to_num, copysign, fmax, fmin, float_power = _sf.nan_to_num, _sf.copysign, _sf.fmax, _sf.fmin, _sf.float_power
+deg2rad, rad2deg, heaviside, signbit, frexp, ldexp = (_sf.deg2rad, _sf.rad2deg, _sf.heaviside, _sf.signbit,
+                                                      _sf.frexp, _sf.ldexp)
+gcd, lcm, bitwise_not, logical_xor = _sf.gcd, _sf.lcm, _sf.bitwise_not, _sf.logical_xor
+asinh, acosh, atanh = _sf.asinh, _sf.acosh, _sf.atanh
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+positive, sgn, fix = _sf.positive, Tensor.sign, Tensor.trunc
+i0 = Tensor.i0
+bitwise_and, bitwise_or, bitwise_xor = Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor
+bitwise_left_shift, bitwise_right_shift = Tensor.bitwise_left_shift, Tensor.bitwise_right_shift
+clamp_min, clamp_max = Tensor.clamp_min, Tensor.clamp_max
+median, nanmedian, mode, kthvalue, quantile, nanquantile = (_ar.median, _ar.nanmedian, _ar.mode, _ar.kthvalue,
+                                                            _ar.quantile, _ar.nanquantile)
+nanmean, nansum, aminmax, cummax, cummin, logcumsumexp, diff = (_ar.nanmean, _ar.nansum, _ar.aminmax, _ar.cummax,
+                                                                _ar.cummin, _ar.logcumsumexp, _ar.diff)
+histc, histogram, bincount, bucketize, searchsorted = _ar.histc, _ar.histogram, _ar.bincount, _ar.bucketize, \
+    _ar.searchsorted
+meshgrid, cartesian_prod, combinations, triu_indices, tril_indices = (_as.meshgrid, _as.cartesian_prod,
+                                                                      _as.combinations, _as.triu_indices,
+                                                                      _as.tril_indices)
+take_along_dim, put, masked_scatter, movedim, moveaxis = (_as.take_along_dim, _as.put, _as.masked_scatter,
+                                                          _as.movedim, _as.movedim)
+tensor_split, hsplit, vsplit, dsplit = _as.tensor_split, _as.hsplit, _as.vsplit, _as.dsplit
+atleast_1d, atleast_2d, atleast_3d = _as.atleast_1d, _as.atleast_2d, _as.atleast_3d
+broadcast_tensors, broadcast_shapes, rot90, fliplr, flipud = (_as.broadcast_tensors, _as.broadcast_shapes, _as.rot90,
+                                                              _as.fliplr, _as.flipud)
+block_diag, diagflat, renorm, dist = _as.block_diag, _as.diagflat, _as.renorm, _as.dist
+cosine_similarity, pairwise_distance, cdist, pdist = _as.cosine_similarity, _as.pairwise_distance, _as.cdist, _as.pdist
+kron, tensordot, trace, cross = _as.kron, _as.tensordot, _as.trace, _as.cross
+addmv, addr, addbmm, chain_matmul = _as.addmv, _as.addr, _as.addbmm, _as.chain_matmul
+cholesky_solve, triangular_solve = _as.cholesky_solve, _as.triangular_solve
+diag_embed, diagonal = _ld.diag_embed, _ld.diagonal
+det, logdet, slogdet, inverse, pinverse = linalg.det, Tensor.logdet, linalg.slogdet, linalg.inv, Tensor.pinverse
+matrix_power, matrix_exp, cholesky, cholesky_inverse = (linalg.matrix_power, linalg.matrix_exp, Tensor.cholesky,
+                                                        Tensor.cholesky_inverse)
+qr, svd = Tensor.qr, Tensor.svd
+(atan2, arctan2, hypot, logaddexp, logaddexp2, xlogy, lgamma, digamma, erfinv, erfc, sinc, copysign, fmax, fmin,
+ float_power, deg2rad, rad2deg, heaviside, gcd, lcm, nan_to_num, kron, tensordot, diff, nansum, nanmean, median,
+ quantile, nanquantile, logcumsumexp) = (
+    _with_out(f) for f in (atan2, atan2, hypot, logaddexp, logaddexp2, xlogy, lgamma, digamma, erfinv, erfc, sinc,
+                           copysign, fmax, fmin, float_power, deg2rad, rad2deg, heaviside, gcd, lcm, nan_to_num, kron,
+                           tensordot, diff, nansum, nanmean, median, quantile, nanquantile, logcumsumexp))
+from .ops.linalg_lu import lu_unpack  # noqa: E402

@@ -87,6 +87,9 @@ class device:
 CPU = device('cpu')
 
 
+default_device = None   # torch.set_default_device: where factories put tensors when given no device
+
+
 def array_module(array):
     """numpy for host arrays, cupy for device arrays."""
     if cupy is not None and isinstance(array, cupy.ndarray):

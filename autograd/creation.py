@@ -10,10 +10,11 @@ from .tensor import Tensor, wrap, _shape_arg
 
 
 def _device(device):
-    return backend.device(device) if device is not None else backend.CPU
+    return backend.device(device) if device is not None else backend.default_device or backend.CPU
 
 
 def _finish(array, device, requires_grad):
+    device = device if device is not None else backend.default_device   # set_default_device
     array = backend.to_device(array, _device(device)) if device is not None else array
     t = wrap(array)
     if requires_grad:

@@ -450,6 +450,7 @@ def _store(arr, host_values):
 
 def _make(host_array, shape, device, requires_grad):
     arr = host_array.reshape(shape)
+    device = device if device is not None else backend.default_device   # set_default_device
     if device is not None:
         arr = backend.to_device(arr, backend.device(device))
     t = wrap(arr)

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backend, dtypes, grad_mode
 from . import tensor_autograd as _autograd
+from .tensor_api import TensorApiMethods
 
 _NUMPY_SCALAR = np.generic
 
@@ -43,7 +44,7 @@ class Size(tuple):
         return n
 
 
-class Tensor:
+class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     # _base: the tensor a view shares memory with; _vc: the version counter, a list shared by views and
     # detach()es ([n], so all see one count); _accumulator: the leaf's AccumulateGrad node
     __slots__ = ('array', 'requires_grad', '_grad', 'grad_fn', '_vc', '_hooks', '_accumulator',

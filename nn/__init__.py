@@ -16,3 +16,10 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
 from .pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,  # noqa: F401
                       MaxPool2d, MaxUnpool2d)
 from . import parallel  # noqa: F401  (torch.nn.parallel.DistributedDataParallel)
+# sequence models (issue 9)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
+from .attention import MultiheadAttention  # noqa: F401,E402
+from .embedding_bag import EmbeddingBag  # noqa: F401,E402
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401,E402
+                          TransformerEncoder, TransformerEncoderLayer)
+from . import modules  # noqa: F401,E402  (torch.nn.modules.<x> import paths)

@@ -336,3 +336,10 @@ def _pad_index(mode, n, lo, hi, d, input, pad, xp):
         j = j % n
     return j.astype(xp.int64)
 
+
+
+# sequence models (issue 9): attention and bags of embeddings live in their own modules
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401,E402
+from .embedding_bag import embedding_bag  # noqa: F401,E402
+# ---- distances (issue 10; code in autograd/ops/api_shape.py) ----------------------------------------------
+from autograd.ops.api_shape import cosine_similarity, pairwise_distance, pdist  # noqa: E402,F401

@@ -38,7 +38,7 @@ class Linear(Function):
             return (dx, dw, db)[:len(needs)]
         g = grad.array
         g2 = g.reshape(-1, n_out)
-        dx = wrap(g @ weight.array) if needs[0] else None
+        dx = wrap((g2 @ weight.array).reshape(x.shape)) if needs[0] else None   # 2-D: see linear_array
         dw = wrap(g2.T @ x.array.reshape(-1, n_in)) if needs[1] else None
         db = wrap(g2.sum(axis=0)) if len(needs) > 2 and needs[2] else None
         return (dx, dw, db)[:len(needs)]
@@ -52,6 +52,8 @@ def linear_array(x, w, b):
     add then writes back as rows (64x784 by 512x784 with bias: 426 us against 471 us); for larger batches
     x @ w.T is (256 rows: 1.35 ms against 1.51 ms)."""
     xp = backend.array_module(x)
+    if x.ndim > 2:   # NumPy multiplies a stack matrix by matrix (35x20x200 by 200x10000: 205 ms); as 2-D, BLAS: 45 ms
+        return linear_array(x.reshape(-1, x.shape[-1]), w, b).reshape(*x.shape[:-1], w.shape[0])
     if x.ndim == 2 and x.shape[0] <= SMALL_BATCH and xp is backend.numpy:
         columns = (w @ x.T).T
         return xp.add(columns, b, order='C') if b is not None else xp.ascontiguousarray(columns)

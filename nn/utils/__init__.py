@@ -1,4 +1,4 @@
-"""torch.nn.utils: gradient clipping and flattening parameters into one vector."""
+"""torch.nn.utils: gradient clipping and flattening parameters into one vector; rnn (packed sequences)."""
 import math
 
 from autograd import backend, grad_mode
@@ -71,3 +71,4 @@ def _check_same_device(params):
                         f"{sorted(devices)}")
 
 
+from . import rnn  # noqa: E402,F401  (nn.utils.rnn: packed and padded sequences)

@@ -1,0 +1,378 @@
+"""Shape, indexing and distance functions composed from the differentiable primitives (gather, scatter,
+cat, permute, matmul, norms), so their gradients follow: meshgrid, movedim, tensor_split, rot90,
+block_diag, take_along_dim, put, masked_scatter, kron, tensordot, cdist, cosine_similarity, ...
+"""
+import builtins
+import itertools
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor, wrap
+from .reduction import normalize_dims
+from .shape import cat, stack
+
+
+def _xp(x):
+    return backend.array_module(x.array)
+
+
+def _dims(dims, ndim):
+    return [d % builtins.max(ndim, 1) for d in ((dims,) if isinstance(dims, int) else dims)]
+
+
+def _tensors(args):
+    return list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+
+
+# ---- layout ------------------------------------------------------------------------------------
+def movedim(x, source, destination):
+    src, dst = _dims(source, x.ndim), _dims(destination, x.ndim)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                           f"contain the same number of dims as destination ({list(dst)} dims)")
+    order = [d for d in range(x.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return x.permute(*order) if x.ndim else x
+
+
+def meshgrid(*tensors, indexing='ij'):
+    ts = _tensors(tensors)
+    if indexing not in ('ij', 'xy'):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    swap = indexing == 'xy' and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = [t.numel() for t in ts]
+    out = []
+    for i, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[i] = -1
+        out.append(t.reshape(view).expand(*shape))
+    if swap:   # 'xy': the first two inputs trade places, and so do their grids
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+def cartesian_prod(*tensors):
+    ts = _tensors(tensors)
+    if len(ts) == 1:
+        return ts[0]
+    return stack([g.reshape(-1) for g in meshgrid(*ts, indexing='ij')], 1)
+
+
+def combinations(x, r=2, with_replacement=False):
+    if x.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(x.shape)}")
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = list(pick(range(x.shape[0]), r))
+    index = wrap(_xp(x).asarray(np.array(idx, dtype=np.int64).reshape(len(idx), r)))
+    return x[index]
+
+
+def _tri_indices(row, col, offset, upper, dtype, device):
+    from ..creation import tensor
+    mask = np.triu(np.ones((row, col), bool), offset) if upper else np.tril(np.ones((row, col), bool), offset)
+    return tensor(np.stack(np.nonzero(mask)).astype(np.int64), dtype=dtype, device=device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _tri_indices(row, col, offset, True, dtype, device)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _tri_indices(row, col, offset, False, dtype, device)
+
+
+def tensor_split(x, indices_or_sections, dim=0):
+    d = normalize_dims(dim, x.ndim)[0]
+    n = x.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        bounds = list(itertools.accumulate([0] + sizes))
+    else:
+        bounds = [0] + [builtins.min(builtins.max(i if i >= 0 else i + n, 0), n) for i in indices_or_sections] + [n]
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        a = builtins.min(a, n)
+        out.append(x.narrow(d, a, builtins.max(b - a, 0)))
+    return tuple(out)
+
+
+def _split_n(x, sections, dim, name, min_dims):
+    if x.ndim < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor "
+                           f"with {x.ndim} dimensions!")
+    if isinstance(sections, int) and x.shape[dim] % sections:
+        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension "
+                           f"{x.shape[dim]} is not divisible by the split_size {sections}!")
+    return tensor_split(x, sections, dim)
+
+
+def hsplit(x, sections): return _split_n(x, sections, 1 if x.ndim > 1 else 0, 'hsplit', 1)
+def vsplit(x, sections): return _split_n(x, sections, 0, 'vsplit', 2)
+def dsplit(x, sections): return _split_n(x, sections, 2, 'dsplit', 3)
+
+
+def _atleast(n, tensors):
+    """0-d -> (1,), (1, 1), (1, 1, 1); 1-d (k,) -> (1, k), (1, k, 1); 2-d (m, k) -> (m, k, 1) for 3-d."""
+    out = []
+    for t in _tensors(tensors):
+        if t.ndim < n:
+            if t.ndim == 0:
+                t = t.reshape((1,) * n)
+            elif n == 2 or t.ndim == 1:
+                t = t.reshape((1,) + tuple(t.shape) + ((1,) if n == 3 else ()))
+            else:
+                t = t.unsqueeze(-1)
+        out.append(t)
+    return out[0] if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)) else tuple(out)
+
+
+def atleast_1d(*tensors): return _atleast(1, tensors)
+def atleast_2d(*tensors): return _atleast(2, tensors)
+def atleast_3d(*tensors): return _atleast(3, tensors)
+
+
+def broadcast_shapes(*shapes):
+    from ..tensor import Size
+    try:
+        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {list(shapes)}") from None
+
+
+def broadcast_tensors(*tensors):
+    ts = _tensors(tensors)
+    shape = broadcast_shapes(*[t.shape for t in ts])
+    return tuple(t.broadcast_to(tuple(shape)) for t in ts)
+
+
+def rot90(x, k=1, dims=(0, 1)):
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    d0, d1 = _dims(dims, x.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return x.flip(d1).transpose(d0, d1)
+    if k == 2:
+        return x.flip((d0, d1))
+    if k == 3:
+        return x.flip(d0).transpose(d0, d1)
+    return x.clone()
+
+
+def fliplr(x):
+    if x.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return x.flip(1)
+
+
+def flipud(x):
+    if x.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return x.flip(0)
+
+
+def block_diag(*tensors):
+    from ..creation import zeros
+    from .arithmetic import cast
+    ts = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t for t in tensors]
+    if not ts:
+        return zeros(1, 0)
+    dt = np.result_type(*[t.array.dtype for t in ts])
+    ts = [cast(t, dt) for t in ts]
+    total = builtins.sum(t.shape[1] for t in ts)
+    rows, left = [], 0
+    for t in ts:
+        r, c = t.shape
+        parts = [zeros(r, left, dtype=t.dtype, device=t.device), t,
+                 zeros(r, total - left - c, dtype=t.dtype, device=t.device)]
+        rows.append(cat(parts, 1))
+        left += c
+    return cat(rows, 0)
+
+
+def diagflat(x, offset=0):
+    from .linalg_decomp import diag_embed
+    return diag_embed(x.reshape(-1), offset)
+
+
+# ---- indexing ------------------------------------------------------------------------------------
+def take_along_dim(x, indices, dim=None):
+    if dim is None:
+        return x.reshape(-1).gather(0, indices.reshape(-1))
+    d = normalize_dims(dim, x.ndim)[0]
+    shape_x = list(x.shape)
+    shape_i = list(indices.shape)
+    shape_x[d] = shape_i[d] = 1
+    common = np.broadcast_shapes(tuple(shape_x), tuple(shape_i))
+    xs = list(common)
+    xs[d] = x.shape[d]
+    is_ = list(common)
+    is_[d] = indices.shape[d]
+    return x.expand(*xs).gather(d, indices.expand(*is_))
+
+
+def put(x, index, source, accumulate=False):
+    """Out of place Tensor.put: source written (or added) at the flat positions index of x."""
+    flat = x.reshape(-1)
+    n = flat.shape[0]
+    idx = wrap(_xp(x).where(index.array < 0, index.array + n, index.array).reshape(-1))
+    src = source.reshape(-1)
+    out = flat.scatter_add(0, idx, src) if accumulate else flat.scatter(0, idx, src)
+    return out.reshape(x.shape)
+
+
+def masked_scatter(x, mask, source):
+    """x with the positions where mask is True filled, in order, with source's leading elements."""
+    xp = _xp(x)
+    m = xp.broadcast_to(mask.array, x.array.shape).reshape(-1)
+    positions = xp.nonzero(m)[0]
+    if positions.size > source.numel():
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+    src = source.reshape(-1)[:positions.size]
+    out = x.reshape(-1).scatter(0, wrap(positions.astype(np.int64)), src)
+    return out.reshape(x.shape)
+
+
+# ---- products and distances ----------------------------------------------------------------------
+def kron(a, b):
+    nd = builtins.max(a.ndim, b.ndim)
+    a = a.reshape((1,) * (nd - a.ndim) + tuple(a.shape))
+    b = b.reshape((1,) * (nd - b.ndim) + tuple(b.shape))
+    a2 = a.reshape(tuple(itertools.chain.from_iterable((s, 1) for s in a.shape)))
+    b2 = b.reshape(tuple(itertools.chain.from_iterable((1, s) for s in b.shape)))
+    return (a2 * b2).reshape(tuple(p * q for p, q in zip(a.shape, b.shape)))
+
+
+def tensordot(a, b, dims=2):
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da, db = [d % a.ndim for d in da], [d % b.ndim for d in db]
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {i} "
+                               f"and second has size {b.shape[j]} in dim {j}")
+    fa = [d for d in range(a.ndim) if d not in da]
+    fb = [d for d in range(b.ndim) if d not in db]
+    k = int(np.prod([a.shape[d] for d in da]))
+    am = a.permute(*(fa + da)).reshape(-1, k) if a.ndim else a.reshape(1, 1)
+    bm = b.permute(*(db + fb)).reshape(k, -1) if b.ndim else b.reshape(1, 1)
+    return (am @ bm).reshape(tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
+
+
+def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
+    from ..linalg import vector_norm
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+
+
+def pdist(x, p=2):
+    from ..linalg import vector_norm
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    i, j = np.triu_indices(x.shape[0], 1)
+    xp = _xp(x)
+    return vector_norm(x[wrap(xp.asarray(i))] - x[wrap(xp.asarray(j))], p, -1)
+
+
+def dist(a, b, p=2):
+    from ..linalg import vector_norm
+    return vector_norm(a - b, p)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 x2) / (max(|x1|, eps) max(|x2|, eps)) along dim (each norm clamped as in torch)."""
+    n1 = (x1 * x1).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+    n2 = (x2 * x2).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    from ..linalg import vector_norm
+    nd = builtins.max(x1.ndim, x2.ndim)
+    return vector_norm(x1 - x2 + eps, p, -1 if nd else None, keepdim)
+
+
+def renorm(x, p, dim, maxnorm):
+    """Each slice along dim whose p-norm exceeds maxnorm is scaled down to norm maxnorm."""
+    from ..linalg import vector_norm
+    from .arithmetic import where
+    if x.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
+    d = normalize_dims(dim, x.ndim)[0]
+    others = tuple(i for i in range(x.ndim) if i != d)
+    norms = vector_norm(x, p, others, True)
+    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return x * factor
+
+
+def trace(x):
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    from .linalg_decomp import diagonal
+    d = diagonal(x, 0, 0, 1)
+    return d.sum() if x.array.dtype.kind in 'fc' else d.sum(dtype=None)
+
+
+def cross(input, other, dim=None):
+    from ..linalg import cross as linalg_cross
+    if dim is None:   # torch's deprecated default: the first dim of size 3
+        dim = next((i for i, s in enumerate(np.broadcast_shapes(tuple(input.shape), tuple(other.shape)))
+                    if s == 3), -1)
+    return linalg_cross(input, other, dim=dim)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    prod = mat @ vec
+    return prod * alpha + input * beta if beta != 0 else (prod * alpha).expand(*np.broadcast_shapes(
+        tuple(prod.shape), tuple(input.shape)))
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    prod = vec1.unsqueeze(1) * vec2.unsqueeze(0)
+    return prod * alpha + input * beta if beta != 0 else prod * alpha
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    prod = (batch1 @ batch2).sum(0)
+    return prod * alpha + input * beta if beta != 0 else prod * alpha
+
+
+def chain_matmul(*matrices):
+    from ..linalg import multi_dot
+    ms = _tensors(matrices)
+    return ms[0].clone() if len(ms) == 1 else multi_dot(ms)
+
+
+def cholesky_solve(B, L, upper=False):
+    from .linalg_decomp import solve_triangular
+    if upper:
+        L = L.mT
+    y = solve_triangular(L, B, upper=False)
+    return solve_triangular(L.mT, y, upper=True)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    import collections
+    from .linalg_decomp import solve_triangular
+    coeff = A.mT if transpose else A
+    x = solve_triangular(coeff, b, upper=upper != transpose, unitriangular=unitriangular)
+    return collections.namedtuple('triangular_solve', ['solution', 'cloned_coefficient'])(x, A.clone())
+

@@ -1,0 +1,401 @@
+"""More elementwise math: special functions (lgamma, digamma, polygamma, erfinv, erfc, Bessel i0/i1),
+two-argument functions (atan2, hypot, logaddexp, xlogy, copysign, fmax/fmin, ...) and integer/bit ops.
+
+Kernels without a NumPy ufunc come from autograd/special_math.py. Derivatives as in torch's
+derivatives.yaml; where a function is a composition of existing ops it is written as one, so its
+gradient (and second derivative) follows from theirs.
+"""
+import math
+
+import numpy as np
+
+from .. import backend, special_math
+from ..function import Function
+from ..tensor import Tensor, wrap
+from .arithmetic import _broadcasting, cast, operands, where
+from .elementwise import floating
+from .shape import sum_to
+
+
+def _xp(x):
+    return backend.array_module(x.array)
+
+
+def _tensor(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    from ..creation import tensor
+    return tensor(x, device=like.device if like is not None else None)
+
+
+def _float_operands(a, b):
+    """Both as one floating dtype (ints compute in the default float, as torch's float functions do)."""
+    a, b = operands(a, b)
+    return floating(a), floating(b)
+
+
+# ---- special functions of one argument ---------------------------------------------------------
+class Lgamma(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return special_math.lgamma(x.array)
+    def backward(self, grad): return grad * digamma(self.saved_tensors[0])
+
+
+class Digamma(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return special_math.digamma(x.array)
+    def backward(self, grad): return grad * polygamma(1, self.saved_tensors[0])
+
+
+class Polygamma(Function):
+    def forward(self, x, n):
+        self.n = n
+        self.save_for_backward(x)
+        return special_math.polygamma(n, x.array)
+    def backward(self, grad): return grad * polygamma(self.n + 1, self.saved_tensors[0])
+
+
+class Erfinv(Function):
+    saves_output = True
+    def forward(self, x): return special_math.erfinv(x.array)
+    def backward(self, grad):
+        out = self.output
+        return grad * (math.sqrt(math.pi) / 2) * (out * out).exp()
+
+
+_erfc_u = np.frompyfunc(math.erfc, 1, 1)
+
+
+class Erfc(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        gpu = special_math._cupyx('erfc', x.array)
+        if gpu is not None:
+            return gpu
+        a = backend.to_host(x.array)
+        out = np.asarray(_erfc_u(a)).astype(a.dtype) if a.ndim else np.asarray(math.erfc(a), dtype=a.dtype)
+        return backend.to_device(out, x.device) if _xp(x) is not np else out
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return grad * (-2 / math.sqrt(math.pi)) * (-x * x).exp()
+
+
+class Bessel(Function):
+    """i0, i0e, i1, i1e. Derivatives: i0' = i1, i0e' = i1e - sign(x) i0e, i1' = i0 - i1/x,
+    i1e' = i0e - i1e (sign(x) + 1/x)  (A&S 9.6.27; at x = 0, i1' = 1/2)."""
+    def forward(self, x, kind):
+        self.kind = kind
+        self.save_for_backward(x)
+        return getattr(special_math, kind)(x.array)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        k = self.kind
+        if k == 'i0':
+            return grad * bessel('i1', x)
+        if k == 'i0e':
+            return grad * (bessel('i1e', x) - x.sign() * bessel('i0e', x))
+        safe = where(x == 0, 1.0, x)
+        ratio = where(x == 0, 0.5, bessel(k, x) / safe)
+        if k == 'i1':
+            return grad * (bessel('i0', x) - ratio)
+        return grad * (bessel('i0e', x) - bessel('i1e', x) * x.sign() - ratio)
+
+
+def lgamma(x): return Lgamma.apply(floating(x))
+def digamma(x): return Digamma.apply(floating(x))
+def erfinv(x): return Erfinv.apply(floating(x))
+def erfc(x): return Erfc.apply(floating(x))
+def bessel(kind, x): return Bessel.apply(floating(x), kind=kind)
+
+
+def polygamma(n, x):
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n. Got n={n}")
+    return Polygamma.apply(floating(x), n=int(n))
+
+
+def mvlgamma(x, p):
+    """The multivariate log-gamma: p(p-1)/4 log(pi) + sum_i lgamma(x - i/2), i < p."""
+    if bool((x.detach() <= (p - 1) / 2).any()):
+        raise RuntimeError(f"All elements must be greater than (p-1)/2, but got {p}")
+    total = sum(lgamma(x - i / 2) for i in range(p))
+    return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def sinc(x):
+    """sin(pi x) / (pi x), 1 at 0."""
+    x = floating(x)
+    zero = x == 0
+    px = where(zero, 1.0, x) * math.pi
+    return where(zero, 1.0, px.sin() / px)
+
+
+def logit(x, eps=None):
+    x = floating(x)
+    if eps is not None:
+        x = x.clamp(eps, 1 - eps)
+    return (x / (1 - x)).log()
+
+
+def expit(x): return floating(x).sigmoid()
+
+
+def entr(x):
+    """-x ln x, 0 at 0, -inf below 0."""
+    x = floating(x)
+    positive = x > 0
+    val = -x * where(positive, x, 1.0).log()
+    return where(positive, val, where(x == 0, x * 0, x * 0 - math.inf))
+
+
+def xlogy(x, y):
+    x, y = _float_operands(x, y)
+    zero = (x == 0) & ~y.isnan()
+    return where(zero, 0.0, x * where(zero, 1.0, y).log())
+
+
+def xlog1py(x, y):
+    x, y = _float_operands(x, y)
+    zero = (x == 0) & ~y.isnan()
+    return where(zero, 0.0, x * where(zero, 0.0, y).log1p())
+
+
+def ndtr(x):
+    return 0.5 * erfc(floating(x) * (-1 / math.sqrt(2)))
+
+
+def ndtri(p):
+    return erfinv(2 * floating(p) - 1) * math.sqrt(2)
+
+
+def log_ndtr(x):
+    return ndtr(x).log()
+
+
+def erfcx(x):
+    x = floating(x)
+    return (x * x).exp() * erfc(x)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """nan, +inf and -inf replaced (the infinities by the dtype's largest finite values by default)."""
+    if x.array.dtype.kind not in 'fc':
+        return x.clone()
+    info = np.finfo(x.array.dtype)
+    posinf = float(info.max) if posinf is None else posinf
+    neginf = float(info.min) if neginf is None else neginf
+    out = where(x.isnan(), nan, x)
+    out = where(x == math.inf, posinf, out)
+    return where(x == -math.inf, neginf, out)
+
+
+# ---- two arguments -----------------------------------------------------------------------------
+class Atan2(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return _broadcasting(_xp(a).arctan2, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        r = a * a + b * b
+        ga = sum_to(grad * b / r, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(grad * -a / r, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+def atan2(a, b):
+    return Atan2.apply(*_float_operands(a, b))
+
+
+class Hypot(Function):
+    saves_output = True
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return _broadcasting(_xp(a).hypot, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        out = self.output
+        ga = sum_to(grad * a / out, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(grad * b / out, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+def hypot(a, b):
+    a, b = operands(a, b)
+    if a.array.dtype.kind not in 'fc':
+        raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{a.dtype.scalar_name}'")
+    return Hypot.apply(a, b)
+
+
+class LogAddExp(Function):
+    """log(e^a + e^b) (base 2: log2(2^a + 2^b)); d/da = 1 / (1 + base^(b - a))."""
+    def forward(self, a, b, base2):
+        self.save_for_backward(a, b)
+        self.base2 = base2
+        xp = _xp(a)
+        return _broadcasting(xp.logaddexp2 if base2 else xp.logaddexp, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        d = (a - b) * (math.log(2) if self.base2 else 1)
+        ga = sum_to(grad * d.sigmoid(), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(grad * (-d).sigmoid(), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+def logaddexp(a, b): return LogAddExp.apply(*_float_operands(a, b), base2=False)
+def logaddexp2(a, b): return LogAddExp.apply(*_float_operands(a, b), base2=True)
+
+
+class CopySign(Function):
+    """|a| with b's sign bit. d/da = out / a (0 where a = 0); b gets a zero gradient, as in torch."""
+    saves_output = True
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return _broadcasting(_xp(a).copysign, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ratio = where(a == 0, 0.0, self.output / where(a == 0, 1.0, a))
+        ga = sum_to(grad * ratio, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(grad * 0, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+def copysign(a, b):
+    return CopySign.apply(*_float_operands(a, b))
+
+
+def fmax(a, b):
+    """max ignoring nan (nan only where both are); ties send the gradient to a, as torch."""
+    a, b = operands(a, b)
+    return where((a >= b) | b.isnan(), a, b)
+
+
+def fmin(a, b):
+    a, b = operands(a, b)
+    return where((a <= b) | b.isnan(), a, b)
+
+
+def float_power(a, b):
+    """a ** b computed in float64."""
+    a = cast(a, np.dtype('float64')) if isinstance(a, Tensor) else float(a)
+    b = cast(b, np.dtype('float64')) if isinstance(b, Tensor) else float(b)
+    return a ** b
+
+
+def ldexp(x, other):
+    x = floating(x)
+    return x * 2.0 ** _tensor(other, x).to(x.dtype)
+
+
+def deg2rad(x): return floating(x) * (math.pi / 180)
+def rad2deg(x): return floating(x) * (180 / math.pi)
+
+
+# ---- no gradient -------------------------------------------------------------------------------
+def _plain(fn, a, b):
+    a, b = operands(a, b)
+    return wrap(_broadcasting(fn, a, b))
+
+
+def heaviside(x, values):
+    if isinstance(x, Tensor) and isinstance(values, Tensor) and x.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+    xp = _xp(x)
+    return _plain(lambda a, b: xp.heaviside(a, b).astype(a.dtype), x, values)
+
+
+def signbit(x):
+    return wrap(_xp(x).signbit(x.array))
+
+
+def frexp(x):
+    m, e = _xp(x).frexp(x.array)
+    import collections
+    return collections.namedtuple('frexp', ['mantissa', 'exponent'])(wrap(m), wrap(e.astype('int32')))
+
+
+def _integers(op, a, b):
+    a, b = operands(a, b)
+    if a.array.dtype.kind in 'fc':
+        raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{a.dtype.scalar_name}'")
+    return a, b
+
+
+def gcd(a, b):
+    a, b = _integers('gcd', a, b)
+    return wrap(_broadcasting(_xp(a).gcd, a, b))
+
+
+def lcm(a, b):
+    a, b = _integers('lcm', a, b)
+    return wrap(_broadcasting(_xp(a).lcm, a, b))
+
+
+def bitwise(op, a, b):
+    """bitwise_and/or/xor/left_shift/right_shift on integer or bool tensors."""
+    a, b = _integers('bitwise_' + op, a, b)
+    xp = _xp(a)
+    fn = {'and': xp.bitwise_and, 'or': xp.bitwise_or, 'xor': xp.bitwise_xor,
+          'left_shift': xp.left_shift, 'right_shift': xp.right_shift}[op]
+    return wrap(_broadcasting(fn, a, b).astype(a.array.dtype, copy=False))
+
+
+def bitwise_not(x):
+    from .arithmetic import bitwise_not as invert
+    if x.array.dtype.kind == 'f':
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{x.dtype.scalar_name}'")
+    return invert(x)
+
+
+def logical_xor(a, b):
+    a, b = operands(a, b)
+    return wrap(_broadcasting(_xp(a).logical_xor, a, b))
+
+
+def positive(x):
+    if x.array.dtype.kind == 'b':
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return x
+
+
+def sgn(x):
+    return x.sign()
+
+
+def fix(x):
+    return x.trunc()
+
+
+def zeta(x, q):
+    """The Hurwitz zeta function zeta(x, q) (no gradient, as in torch)."""
+    x, q = _float_operands(x, q)
+    xb, qb = np.broadcast_arrays(backend.to_host(x.array).astype(np.float64), backend.to_host(q.array).astype(np.float64))
+    with np.errstate(all='ignore'):
+        out = np.where((xb > 1) & (qb > 0), special_math._hurwitz_zeta(xb, np.where(qb > 0, qb, 1.0)), np.nan)
+        out = np.where(xb == 1, np.inf, out)
+    return wrap(backend.to_device(out.astype(x.array.dtype), x.device))
+
+
+
+def asinh(x):
+    """log(x + sqrt(x^2 + 1)), by odd symmetry from |x| to keep small and negative x accurate."""
+    x = floating(x)
+    a = x.abs()
+    return x.sign() * (a + a * a / (1 + (a * a + 1).sqrt())).log1p()
+
+
+def acosh(x):
+    x = floating(x)
+    return (x + (x * x - 1).sqrt()).log()
+
+
+def atanh(x):
+    x = floating(x)
+    return 0.5 * ((2 * x) / (1 - x)).log1p()

@@ -1,0 +1,7 @@
+"""torch.nn.modules.module: module classes under the path torch gives them (autograd.nn's own objects)."""
+from ._reexport import reexport
+
+NAMES = (
+    'Module'
+)
+__getattr__, __dir__ = reexport(__name__, NAMES)
