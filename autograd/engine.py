@@ -23,6 +23,8 @@ def _root_grads(outputs, grad_outputs, create_graph):
         elif g.shape != out.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and "
                                f"output[0] has a shape of {tuple(out.shape)}.")
+        if g.array.dtype != out.array.dtype and out.array.dtype.kind in 'fc':
+            g = g.to(out.dtype)   # torch's validate_outputs: a gradient takes its output's dtype
         if not create_graph:
             g = g.detach()
         roots.append((out.grad_fn or out._grad_accumulator(), g))
