@@ -137,7 +137,8 @@ class Function(Node):
             else:
                 return t
             needs = tuple([x.requires_grad for x in inputs])
-            fn.needs_input_grad = _NEEDS.setdefault(needs, needs)   # one shared tuple per pattern
+            # one shared tuple per pattern (patterns of up to 4 inputs: a bounded set)
+            fn.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 4 else needs
             fn._next = tuple([(x.grad_fn or x._grad_accumulator()) if x.requires_grad else None for x in inputs])
             fn._hooks = None
             if cls._per_call_name:
