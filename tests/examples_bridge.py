@@ -174,9 +174,14 @@ def swap_imports(source, lib, stand_ins=()):
     return '\n'.join(out)
 
 
-def run_program(main, lib, modules=(), name='__main__', globals_=None, stand_ins=None):
+def run_program(main, lib, modules=(), name='__main__', globals_=None, stand_ins=None, seed=0):
     """Execute the example: `modules` (name, source) are its sibling files, importable by name while it
-    runs; `main` runs as a module called `name`. Returns the main module's namespace."""
+    runs; `main` runs as a module called `name`. stand_ins: {'torchvision.x': object}, or a function of lib
+    giving it. The running library's generator starts from manual_seed(seed), as `python main.py` would
+    start from one fixed state, for programs that seed nothing themselves. Returns the main module's namespace."""
+    (torch if lib == 'torch' else autograd).manual_seed(seed)
+    if callable(stand_ins):
+        stand_ins = stand_ins(torch if lib == 'torch' else autograd)
     added = []
     extra = dict(TORCHVISION=TORCHVISION, STAND_INS=dict(stand_ins or {}))
     extra.update(globals_ or {})
