@@ -7,7 +7,7 @@ must agree: losses, outputs, gradients and the weights after the optimizer steps
   out where data.py looks for BSDS300 (so nothing is downloaded);
 - pytorch/examples fast_neural_style/neural_style/{transformer_net,utils,vgg,neural_style}.py: `train`
   on an ImageFolder of generated images; vgg.py's pretrained VGG16 cannot be downloaded here, so both runs
-  take torchvision's vgg16 feature layers (its cfg 'D') with seeded default weights from VGG16_STAND_IN;
+  take torchvision's vgg16 feature layers (its cfg 'D') with the same fixed weights from vgg16_stand_in;
 - yunjey/pytorch-tutorial tutorials/02-intermediate/deep_residual_network/main.py with FakeData in place of
   the CIFAR-10 download and smaller epoch/batch settings (marked in the text).
 
@@ -21,6 +21,7 @@ run in float32.
 Both runs seed torch's generator the same way and autograd draws torch's random numbers, so the initial
 weights, shuffles and noise are the same; torchvision is not installable here, so the torch run reads the
 images through autograd.vision (see examples_bridge) and the two runs get identical input pixels."""
+import contextlib
 import os
 import re
 import sys
@@ -70,6 +71,18 @@ def assert_modules_match(theirs, ours, dtype, scale, grads=True):
                 assert_same_numbers(p.grad, o_params[key].grad, dtype, scale=scale, what=key + '.grad')
 
 
+@contextlib.contextmanager
+def default_dtype(dtype):
+    """`dtype` as both libraries' default dtype for the duration."""
+    torch.set_default_dtype(getattr(torch, dtype))
+    autograd.set_default_dtype(getattr(autograd, dtype))
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(torch.float32)
+        autograd.set_default_dtype(autograd.float32)
+
+
 def run_both(main, argv, monkeypatch, tmp_path, dtype='float32', **kwargs):
     """The program run under torch, then under autograd, each in its own working folder tmp_path/<lib> with
     sys.argv = argv ('{dir}' stands for that folder), with `dtype` as both libraries' default dtype."""
@@ -79,13 +92,8 @@ def run_both(main, argv, monkeypatch, tmp_path, dtype='float32', **kwargs):
         folder.mkdir(exist_ok=True)
         monkeypatch.chdir(folder)
         monkeypatch.setattr(sys, 'argv', [a.replace('{dir}', str(folder)) for a in argv])
-        torch.set_default_dtype(getattr(torch, dtype))
-        autograd.set_default_dtype(getattr(autograd, dtype))
-        try:
+        with default_dtype(dtype):
             out.append(run_program(main, lib, **kwargs))
-        finally:
-            torch.set_default_dtype(torch.float32)
-            autograd.set_default_dtype(autograd.float32)
     return out
 
 
@@ -656,11 +664,12 @@ def test_super_resolution_matches_torch(monkeypatch, tmp_path):
             '--threads', '0']
     dtype = 'float64'
     theirs, ours = run_both(SR_MAIN, argv, monkeypatch, tmp_path, dtype, name='main',
-                               modules=[('model', SR_MODEL), ('dataset', SR_DATASET), ('data', SR_DATA)])
+                            modules=[('model', SR_MODEL), ('dataset', SR_DATASET), ('data', SR_DATA)])
     assert str(ours['model']) == str(theirs['model'])
     # two Adam steps (lr 0.01): the last gradients and the weights after them
     assert_modules_match(theirs['model'], ours['model'], dtype, scale=100)
-    batch = next(iter(theirs['testing_data_loader']))
+    with default_dtype(dtype):
+        batch = next(iter(theirs['testing_data_loader']))
     assert tuple(batch[0].shape) == (2, 1, 64, 64) and tuple(batch[1].shape) == (2, 1, 256, 256)
     with torch.no_grad(), autograd.no_grad():
         prediction = ours['model'](autograd.from_numpy(batch[0].numpy()))
@@ -848,6 +857,7 @@ class Vgg16(torch.nn.Module):
 '''
 FNS_MAIN = r'''
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -1113,27 +1123,39 @@ if __name__ == "__main__":
 
 
 def vgg16_stand_in(lib):
-    '''torchvision.models for vgg.py: vgg16's feature layers (torchvision's cfg 'D' and its weight init:
-    kaiming_normal_ fan_out for the convolutions, zero biases) built in `lib`. The IMAGENET1K_V1 weights
-    cannot be downloaded here; both runs get the same seeded weights instead.'''
+    '''torchvision.models for vgg.py: vgg16's feature layers in `lib` as torchvision builds them (its cfg 'D'),
+    up to features[22], the last one vgg.py takes. The IMAGENET1K_V1 weights cannot be downloaded here, so
+    the same fixed weights are loaded into both runs instead: NumPy draws at torchvision's initial scale
+    (He-normal, fan_out; zero biases), copied in as a checkpoint would be.'''
     nn = lib.nn
-    cfg = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M']
+    cfg = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512]
 
     def vgg16(weights=None):
+        rng = np.random.default_rng(16)
         layers, in_channels = [], 3
         for v in cfg:
             if v == 'M':
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
             else:
                 conv = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
-                nn.init.kaiming_normal_(conv.weight, mode='fan_out', nonlinearity='relu')
-                nn.init.constant_(conv.bias, 0)
+                weight = rng.standard_normal(tuple(conv.weight.shape)) * np.sqrt(2 / (v * 9))
+                with lib.no_grad():
+                    conv.weight.copy_(lib.from_numpy(weight))
+                    conv.bias.zero_()
                 layers += [conv, nn.ReLU(inplace=True)]
                 in_channels = v
         return types.SimpleNamespace(features=nn.Sequential(*layers))
 
     weights = types.SimpleNamespace(IMAGENET1K_V1='IMAGENET1K_V1')
     return {'torchvision.models': types.SimpleNamespace(vgg16=vgg16, VGG16_Weights=weights)}
+
+
+# TransformerNet's convolutions whose output goes straight into an InstanceNorm2d: the norm removes any
+# per-channel constant, so their biases' gradient is zero in exact arithmetic and what Adam does with the
+# rounding left in it (it divides by its own size) is noise; they are held only to Adam's step bound.
+# The same holds for the residual blocks' last InstanceNorm bias: a per-channel constant added to the
+# residual stream reaches only convolutions followed by an InstanceNorm (the next block's conv1, deconv1).
+BIAS_BEFORE_NORM = re.compile(r'(conv[123]|res\d\.conv[12]|deconv[12])\.conv2d\.bias|res\d\.in2\.bias')
 
 
 def test_fast_neural_style_train_matches_torch(monkeypatch, tmp_path, capsys):
@@ -1147,8 +1169,8 @@ def test_fast_neural_style_train_matches_torch(monkeypatch, tmp_path, capsys):
     capsys.readouterr()
     dtype = 'float64'
     theirs, ours = run_both(FNS_MAIN, argv, monkeypatch, tmp_path, dtype, stand_ins=vgg16_stand_in,
-                               modules=[('transformer_net', FNS_TRANSFORMER_NET), ('utils', FNS_UTILS),
-                                        ('vgg', FNS_VGG)])
+                            modules=[('transformer_net', FNS_TRANSFORMER_NET), ('utils', FNS_UTILS),
+                                     ('vgg', FNS_VGG)])
     # the log lines: aggregated content, style and total loss after each of the two batches
     logged = re.findall(r'content: (\S+)\tstyle: (\S+)\ttotal: (\S+)', capsys.readouterr().out)
     assert len(logged) == 4
@@ -1158,8 +1180,12 @@ def test_fast_neural_style_train_matches_torch(monkeypatch, tmp_path, capsys):
     (t_file,), (o_file,) = [list((tmp_path / lib / 'models').iterdir()) for lib in ('torch', 'autograd')]
     t_state, o_state = torch.load(t_file), autograd.load(str(o_file))
     assert list(o_state) == list(t_state)
+    lr, steps = 1e-3, 2
     for key in t_state:
-        assert_same_numbers(t_state[key], o_state[key], dtype, scale=100, what=key)
+        if BIAS_BEFORE_NORM.fullmatch(key):
+            assert np.abs(as_numpy(o_state[key]) - as_numpy(t_state[key])).max() <= 2 * lr * steps, key
+        else:
+            assert_same_numbers(t_state[key], o_state[key], dtype, scale=100, what=key)
 
 
 # yunjey/pytorch-tutorial tutorials/02-intermediate/deep_residual_network/main.py (commit 0500d3d); the
@@ -1183,7 +1209,7 @@ device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 # Hyper-parameters
 num_epochs = 2  # tutorial: 80
-batch_size = 4  # tutorial: 100
+batch_size = 2  # tutorial: 100
 learning_rate = 0.001
 
 # Image preprocessing modules
@@ -1194,7 +1220,7 @@ transform = transforms.Compose([
     transforms.ToTensor()])
 
 # CIFAR-10 dataset
-train_dataset = torchvision.datasets.FakeData(size=8, image_size=(3, 32, 32),  # tutorial: CIFAR10(root=
+train_dataset = torchvision.datasets.FakeData(size=4, image_size=(3, 32, 32),  # tutorial: CIFAR10(root=
                                              transform=transform)           # '../../data/', train=True, download=True)
 
 test_dataset = torchvision.datasets.FakeData(size=4, image_size=(3, 32, 32), random_offset=8,  # tutorial:
