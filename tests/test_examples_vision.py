@@ -1371,3 +1371,28 @@ def test_deep_residual_network_matches_torch(monkeypatch, tmp_path):
     assert_same_numbers(theirs['outputs'], ours['outputs'], dtype, scale=100, what='eval-mode outputs')
     assert ours['total'] == theirs['total'] == 4
     assert (tmp_path / 'autograd' / 'resnet.ckpt').is_file()
+
+
+def test_backends_cudnn_and_is_xpu_as_torch():
+    """What dcgan reads before training: torch.backends.cudnn's flags (torch's CPU build values) and
+    Tensor.is_xpu."""
+    import autograd.backends.cudnn as cudnn
+    import torch.backends.cudnn as torch_cudnn
+    for name in ('enabled', 'benchmark', 'deterministic', 'allow_tf32'):
+        assert getattr(cudnn, name) == getattr(torch_cudnn, name), name
+    assert cudnn.is_available() == torch_cudnn.is_available() and cudnn.version() == torch_cudnn.version()
+    assert autograd.zeros(2).is_xpu == torch.zeros(2).is_xpu
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_to_tensor_follows_default_dtype(dtype):
+    """torchvision's ToTensor: img.to(torch.get_default_dtype()).div(255), for PIL images and arrays."""
+    from PIL import Image
+    from autograd.vision.transforms import ToTensor
+    pixels = np.random.default_rng(0).integers(0, 256, (5, 4, 3), dtype=np.uint8)
+    with default_dtype(dtype):
+        expected = torch.from_numpy(pixels.transpose(2, 0, 1).copy()).to(torch.get_default_dtype()).div(255)
+        for pic in (pixels, Image.fromarray(pixels, 'RGB')):
+            got = ToTensor()(pic)
+            assert got.dtype == getattr(autograd, dtype)
+            np.testing.assert_array_equal(got.numpy(), expected.numpy())   # the same one division
