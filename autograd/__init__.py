@@ -28,6 +28,7 @@ from .ops.shape import cat, stack, hstack, vstack
 from .ops.linalg import einsum, baddbmm
 from .printing import set_printoptions, get_printoptions
 from . import autograd, cuda, ops  # noqa: F401
+from .ops import views as _views
 
 concat = concatenate = cat
 clip = clamp
@@ -80,6 +81,7 @@ def _with_out(fn):
         if is_grad_enabled() and (result.requires_grad or out.requires_grad):
             raise RuntimeError(f"{fn.__name__}(): functions with out=... arguments don't support automatic "
                                "differentiation, but one of the arguments requires grad.")
+        _views.check_out_write(out, args)
         if out.shape != result.shape:
             out.array = zeros(result.shape, dtype=out.dtype, device=out.device).array
         return out.copy_(result)
@@ -193,10 +195,18 @@ def __getattr__(name):
     """nn, optim, utils and vision load on first use, so `import nn` alone works without cycles."""
     if name in ('nn', 'optim', 'utils', 'vision', 'profiler', 'distributed', 'distributions'):
         return importlib.import_module('autograd.' + name)
+    if name in ('onnx', 'serialization'):   # torch.onnx.export, torch.serialization.add_safe_globals
+        return importlib.import_module('autograd.' + name)
     if name == 'functional':
         return importlib.import_module('autograd.nn.functional')
     raise AttributeError(f"module 'autograd' has no attribute '{name}'")
 
+# ---- memory layout (issue 8, views) ----
+from .ops.views import memory_format, contiguous_format, preserve_format, channels_last  # noqa: E402
+as_strided = Tensor.as_strided
+scatter_reduce, index_put, index_add, index_copy, index_fill = (Tensor.scatter_reduce, Tensor.index_put,
+                                                                Tensor.index_add, Tensor.index_copy, Tensor.index_fill)
+unique_consecutive = Tensor.unique_consecutive
 
 # ---- the wider tensor API (issue 10): code in linalg.py, special.py, accelerator.py, ops/special_fns.py,
 # ops/api_reduce.py, ops/api_shape.py, ops/linalg_decomp.py; Tensor methods in tensor_api.py ----------------

@@ -302,10 +302,26 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def bool(self): return self.to(dtypes.bool)
     def byte(self): return self.to(dtypes.uint8)
 
-    def clone(self, memory_format=None): return _ops.shape.clone(self)
+    def clone(self, memory_format=None):
+        return _ops.shape.clone(self, contiguous=memory_format is not None and memory_format.name == 'contiguous_format')
     def contiguous(self, memory_format=None):
-        return self if self.array.flags.c_contiguous else _ops.shape.clone(self)
-    def is_contiguous(self, memory_format=None): return builtins.bool(self.array.flags.c_contiguous)
+        return self if self.array.flags.c_contiguous else _ops.shape.clone(self, contiguous=True)
+    def is_contiguous(self, memory_format=None):
+        return _ops.views.is_contiguous(self.array.shape, _ops.views.strides_of(self.array), memory_format)
+
+    def stride(self, dim=None):
+        """Strides in elements, as torch's (a tuple, or one dim's)."""
+        strides = _ops.views.strides_of(self.array)
+        if dim is None:
+            return strides
+        if self.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        from .ops.reduction import normalize_dims
+        return strides[normalize_dims(dim, self.ndim)[0]]
+
+    def storage_offset(self): return _ops.views.storage_offset_of(self.array)
+    def as_strided(self, size, stride, storage_offset=None):
+        return _ops.views.as_strided(self, size, stride, storage_offset)
 
     # ---- arithmetic operators ---------------------------------------------------------------
     def __add__(self, other): return _ops.arithmetic.add(self, other)
@@ -389,7 +405,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def isfinite(self): return _ops.arithmetic.unary_predicate('isfinite', self)
     def lerp(self, end, weight): return self + weight * (end - self)
     def addcmul(self, t1, t2, value=1): return self + value * t1 * t2
-    def addcdiv(self, t1, t2, value=1): return self + value * t1 / t2
+    def addcdiv(self, t1, t2, value=1): return _ops.elementwise.addcdiv(self, t1, t2, value)
 
     def exp(self): return _ops.elementwise.exp(self)
     def exp2(self): return _ops.elementwise.exp2(self)
@@ -450,7 +466,9 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def topk(self, k, dim=-1, largest=True, sorted=True): return _ops.indexing.topk(self, k, dim, largest)
     def nonzero(self, as_tuple=False): return _ops.indexing.nonzero(self, as_tuple)
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        return _ops.indexing.unique(self, sorted, return_inverse, return_counts)
+        return _ops.unique.unique(self, sorted, return_inverse, return_counts, dim)
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique.unique_consecutive(self, return_inverse, return_counts, dim)
 
     def matmul(self, other): return _ops.linalg.matmul(self, other)
     def mm(self, other): return _ops.linalg.mm(self, other)
@@ -464,8 +482,8 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
             return wrap(self.array.view(shape[0].numpy_dtype))
-        return _ops.shape.view(self, shape)
-    def view_as(self, other): return _ops.shape.view(self, other.shape)
+        return _ops.views.view(self, shape)
+    def view_as(self, other): return _ops.views.view(self, other.shape)
     def reshape(self, *shape): return _ops.shape.reshape(self, shape)
     def reshape_as(self, other): return _ops.shape.reshape(self, other.shape)
     def flatten(self, start_dim=0, end_dim=-1): return _ops.shape.flatten(self, start_dim, end_dim)
@@ -505,8 +523,15 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
 
     def gather(self, dim, index): return _ops.indexing.gather(self, dim, index)
     def scatter(self, dim, index, src=None, value=None, reduce=None):
-        return _ops.indexing.scatter(self, dim, index, src if src is not None else value)
-    def scatter_add(self, dim, index, src): return _ops.indexing.scatter_add(self, dim, index, src)
+        return _ops.scatter.scatter(self, dim, index, src, value, reduce)
+    def scatter_add(self, dim, index, src): return _ops.scatter.scatter_add(self, dim, index, src)
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _ops.scatter.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+    def index_put(self, indices, values, accumulate=False):
+        return _ops.scatter.index_put(self, indices, values, accumulate)
+    def index_add(self, dim, index, source, *, alpha=1): return _ops.scatter.index_add(self, dim, index, source, alpha=alpha)
+    def index_copy(self, dim, index, source): return _ops.scatter.index_copy(self, dim, index, source)
+    def index_fill(self, dim, index, value): return _ops.scatter.index_fill(self, dim, index, value)
     def index_select(self, dim, index): return _ops.indexing.index_select(self, dim, index)
     def masked_fill(self, mask, value): return _ops.indexing.masked_fill(self, mask, value)
     def masked_select(self, mask): return _ops.indexing.masked_select(self, mask)
@@ -536,11 +561,15 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
                       requires_grad=requires_grad)
 
     # ---- in-place operations ----------------------------------------------------------------
-    def _inplace(self, op, *args):
+    def _inplace(self, op, *args, overlap=True):
         """Compute op(self, *args) and write it into self's storage.
 
         When the result is recorded, op runs on a recorded clone of self, so the graph keeps the value
-        from before the write; self then takes the result's grad_fn. Views of self see the new values."""
+        from before the write; self then takes the result's grad_fn. Views of self see the new values.
+        overlap: check first, as torch's elementwise writes do, that no two elements of self are one memory
+        location and that no tensor argument overlaps self in part (ops with other rules check themselves)."""
+        if overlap:
+            _ops.views.check_elementwise_write(self, args)
         records = grad_mode.state.enabled and (self.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args))
         if records:
@@ -600,13 +629,21 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def round_(self): return self._inplace(Tensor.round)
     def clamp_(self, min=None, max=None): return self._inplace(Tensor.clamp, min, max)
     clip_ = clamp_
-    def masked_fill_(self, mask, value): return self._inplace(Tensor.masked_fill, mask, value)
+    def masked_fill_(self, mask, value): return _ops.scatter.masked_fill_(self, mask, value)
     def addcmul_(self, t1, t2, value=1): return self._inplace(Tensor.addcmul, t1, t2, value)
     def addcdiv_(self, t1, t2, value=1): return self._inplace(Tensor.addcdiv, t1, t2, value)
     def lerp_(self, end, weight): return self._inplace(Tensor.lerp, end, weight)
     def scatter_(self, dim, index, src=None, value=None, reduce=None):
-        return self._inplace(Tensor.scatter, dim, index, src, value)
-    def scatter_add_(self, dim, index, src): return self._inplace(Tensor.scatter_add, dim, index, src)
+        return _ops.scatter.scatter_(self, dim, index, src, value, reduce)
+    def scatter_add_(self, dim, index, src): return _ops.scatter.scatter_add_(self, dim, index, src)
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return _ops.scatter.scatter_reduce_(self, dim, index, src, reduce, include_self=include_self)
+    def index_put_(self, indices, values, accumulate=False):
+        return _ops.scatter.index_put_(self, indices, values, accumulate)
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _ops.scatter.index_add_(self, dim, index, source, alpha=alpha)
+    def index_copy_(self, dim, index, source): return _ops.scatter.index_copy_(self, dim, index, source)
+    def index_fill_(self, dim, index, value): return _ops.scatter.index_fill_(self, dim, index, value)
     def copy_(self, src, non_blocking=False):
         """Overwrite with src (broadcast, cast, moved to this device); gradients flow to src only."""
         if not isinstance(src, Tensor):
@@ -614,17 +651,26 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
             src = tensor(src)
         if grad_mode.state.enabled and (self.requires_grad or src.requires_grad):
             return self._inplace(lambda s, o: o.to(s.device).to(s.dtype).expand(s.shape), src)
+        _ops.views.check_partial_overlap(self, (src,))
+        _ops.views.check_broadcasts_to(src.shape, self.shape)
         return self._write(lambda xp, arr: xp.copyto(arr, backend.to_device(src.array, self.device), casting='unsafe'))
 
     def zero_(self): return self.fill_(0)
 
     def fill_(self, value):
-        if isinstance(value, Tensor) and value.requires_grad:
-            return self._inplace(lambda s, v: s * 0 + v, value)
-        return self._write(lambda xp, a: a.fill(value.item() if isinstance(value, Tensor) else value))
+        """torch fills an expanded tensor with a number, but not with a tensor (which may be part of self)."""
+        if isinstance(value, Tensor):
+            _ops.views.check_internal_overlap(self)
+            if value.requires_grad:
+                return self._inplace(lambda s, v: s * 0 + v, value, overlap=False)
+        return self._write(lambda xp, a: a.fill(value.item() if isinstance(value, Tensor) else value),
+                           overlap=False)
 
-    def _write(self, fill):
-        """Overwrite self's values with no graph (fill_, uniform_, ...): gradients stop here."""
+    def _write(self, fill, overlap=True):
+        """Overwrite self's values with no graph (fill_, uniform_, ...): gradients stop here.
+        overlap: refuse, as torch, to write into a tensor two of whose elements are one memory location."""
+        if overlap:
+            _ops.views.check_internal_overlap(self)
         base = getattr(self, '_base', None)
         tracked_view = grad_mode.state.enabled and base is not None and base.requires_grad
         if grad_mode.state.enabled and self.requires_grad:
@@ -657,6 +703,8 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
         return self._write(lambda xp, arr: fill_exponential(arr, lambd, generator))
 
     def squeeze_(self, dim=None): return self._reshape_inplace(self.squeeze(dim))
+    def t_(self): return self._reshape_inplace(self.t())
+    def transpose_(self, dim0, dim1): return self._reshape_inplace(self.transpose(dim0, dim1))
     def unsqueeze_(self, dim): return self._reshape_inplace(self.unsqueeze(dim))
     def resize_(self, *size): return self._reshape_inplace(self.reshape(*size))
 

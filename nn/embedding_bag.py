@@ -74,7 +74,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     scale = keep.astype(weight.array.dtype)
     if mode == 'mean':
         counts = np.bincount(bag_of[keep], minlength=n_bags)
-        scale = scale / np.maximum(counts, 1)[bag_of]
+        scale = (scale / np.maximum(counts, 1)[bag_of]).astype(weight.array.dtype)   # scatter_add wants one dtype
     scaled = rows * make_tensor(scale, device=weight.device).unsqueeze(1)
     if per_sample_weights is not None:
         scaled = scaled * per_sample_weights.unsqueeze(1)

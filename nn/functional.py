@@ -1,5 +1,6 @@
 """torch.nn.functional: stateless layer functions. The Functions behind them live in autograd/ops/
 (activation, normalization, dense); conv, pooling and loss functions are re-exported from their modules."""
+import math
 import numbers
 import warnings
 
@@ -187,7 +188,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channels = input.shape[1]
     if training:
         size = input.shape
-        if input.numel() // channels == 1:
+        if math.prod(size[:1] + size[2:]) == 1:   # torch counts N * spatial, so also with 0 channels
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     for name, t in (('running_mean', running_mean), ('running_var', running_var), ('weight', weight),
                     ('bias', bias)):
@@ -195,6 +196,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
     axes = (0,) + tuple(range(2, input.ndim))
     param_shape = (1, channels) + (1,) * (input.ndim - 2)
+    if input.numel() == 0:   # torch returns a copy (CloneBackward0), scaled and shifted when affine
+        out = input.clone()
+        if weight is not None:
+            out = out * weight.reshape(param_shape)
+        return out + bias.reshape(param_shape) if bias is not None else out
     stats = running = None
     if training:
         if running_mean is not None or running_var is not None:
@@ -310,6 +316,13 @@ def pad(input, pad, mode='constant', value=None):
         return ConstantPad.apply(input, widths=tuple(widths), value=0 if value is None else value)
     if mode not in ('reflect', 'replicate', 'circular'):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if not (len(pad) in (2, 4, 6) and len(pad) // 2 + 1 <= input.ndim <= len(pad) // 2 + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     out = input
     for d, (lo, hi) in enumerate(widths):
         if lo or hi:
@@ -338,6 +351,22 @@ def _pad_index(mode, n, lo, hi, d, input, pad, xp):
 
 
 
+# ---- issue 11 (helper nnlayers): functional forms kept in their own modules --------------------------
+from .f_activation import (alpha_dropout, celu, celu_, dropout1d, dropout3d,  # noqa: E402,F401
+                           feature_alpha_dropout, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu,
+                           rrelu, rrelu_, selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold,
+                           threshold_)
+from .f_conv3d import conv3d, conv_transpose3d  # noqa: E402,F401
+from .f_loss import (cosine_embedding_loss, cosine_similarity, ctc_loss,  # noqa: E402,F401
+                     gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+                     multilabel_margin_loss, multilabel_soft_margin_loss, pairwise_distance, pdist,
+                     poisson_nll_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+from .f_norm import instance_norm, local_response_norm, rms_norm  # noqa: E402,F401
+from .f_pool3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # noqa: E402,F401
+                       fractional_max_pool2d, lp_pool1d, lp_pool2d, lp_pool3d, max_pool3d, max_unpool1d)
+from .f_resample import (affine_grid, channel_shuffle, grid_sample, interpolate,  # noqa: E402,F401
+                         native_channel_shuffle, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
+                         upsample_nearest)
 # sequence models (issue 9): attention and bags of embeddings live in their own modules
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401,E402
 from .embedding_bag import embedding_bag  # noqa: F401,E402

@@ -12,6 +12,7 @@ import numpy as np
 from autograd import backend, dtypes, grad_mode
 from autograd.tensor import Size, Tensor, wrap
 
+from .module_api import Buffer, ModuleApi
 from .parameter import Parameter
 
 
@@ -71,7 +72,7 @@ def _is_tensor_like(value):
         hasattr(value, 'shape') and hasattr(value, '__array__'))
 
 
-class Module:
+class Module(ModuleApi):
     training: bool
     _version = 1   # state-dict format version (torch's Module._version), not a tensor version counter
 
@@ -181,11 +182,13 @@ class Module:
                 modules[name] = value
             else:
                 buffers = d.get('_buffers')
-                if buffers is not None and name in buffers:
+                if isinstance(value, Buffer) or buffers is not None and name in buffers:
                     if value is not None and not isinstance(value, Tensor):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                         "(torch.nn.Buffer, torch.Tensor or None expected)")
-                    self.register_buffer(name, value, name not in self._non_persistent_buffers_set)
+                    persistent = value.persistent if isinstance(value, Buffer) else \
+                        name not in self._non_persistent_buffers_set
+                    self.register_buffer(name, value, persistent)
                 else:
                     object.__setattr__(self, name, value)
 
@@ -493,15 +496,18 @@ class Module:
         """An OrderedDict of every parameter and persistent buffer under torch's dotted key names."""
         if destination is None:
             destination = OrderedDict()
+        self._run_state_dict_pre_hooks(prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + '.', keep_vars=keep_vars)
-        return destination
+        return self._run_state_dict_post_hooks(destination, prefix)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
         """Copy this module's own entries of state_dict (not its children's) into its tensors in place."""
+        self._run_load_pre_hooks(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                 error_msgs)
         persistent_buffers = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent_buffers.items())
                        if v is not None}
@@ -561,6 +567,7 @@ class Module:
                     child_prefix = prefix + name + '.'
                     load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
                          child_prefix)
+            module._run_load_post_hooks(_IncompatibleKeys(missing_keys, unexpected_keys))
 
         load(self, state_dict)
         if strict:

@@ -14,6 +14,8 @@ from autograd import backend
 from autograd.grad_mode import enable_grad
 from autograd.tensor import Tensor, wrap
 
+from .hooks import OptimizerHooks, register_optimizer_step_post_hook, register_optimizer_step_pre_hook  # noqa: F401
+
 
 class _RequiredParameter:
     """Singleton marking an option a parameter group must give (torch.optim.optimizer.required)."""
@@ -68,7 +70,7 @@ def zeros_state(param):
     return wrap(backend.array_module(param.array).zeros_like(param.array))
 
 
-class Optimizer:
+class Optimizer(OptimizerHooks):
     """Base class: `param_groups` (list of dicts with 'params' and every option) and `state` (dict keyed by
     the parameter Tensor; Tensor hashes by identity). Subclasses implement `step(closure=None)`."""
 
@@ -87,6 +89,7 @@ class Optimizer:
             param_groups = [{'params': param_groups}]
         for param_group in param_groups:
             self.add_param_group(param_group)
+        self._patch_step_function()   # step pre/post hooks (optim/hooks.py)
 
     # ---- pickling, printing -----------------------------------------------------------------
     def __getstate__(self):
@@ -203,6 +206,7 @@ class Optimizer:
     def state_dict(self):
         """{'state': {index: {...}}, 'param_groups': [{options..., 'params': [index, ...]}]} as in torch:
         parameters are replaced by their position across all groups; state tensors are not copied."""
+        self._run_hooks('_optimizer_state_dict_pre_hooks')
         index_of = {}
         start = 0
         groups = []
@@ -214,11 +218,13 @@ class Optimizer:
             start += len(packed['params'])
             groups.append(packed)
         state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {'state': state, 'param_groups': groups}
+        return self._run_hooks('_optimizer_state_dict_post_hooks', {'state': state, 'param_groups': groups},
+                               replaces=True)
 
     def load_state_dict(self, state_dict):
         """Load state saved by state_dict() (ours or torch's with tensors converted): state tensors are cast
         to each parameter's dtype and device, except 'step', which keeps its own."""
+        state_dict = self._run_hooks('_optimizer_load_state_dict_pre_hooks', state_dict.copy(), replaces=True)
         groups = self.param_groups
         saved_groups = deepcopy(state_dict['param_groups'])
         if len(groups) != len(saved_groups):
@@ -240,6 +246,7 @@ class Optimizer:
             if 'param_names' in group and 'param_names' not in saved:
                 saved['param_names'] = group['param_names']
         self.__setstate__({'state': state, 'param_groups': saved_groups})
+        self._run_hooks('_optimizer_load_state_dict_post_hooks')
 
 
 def _cast_state(param, value, key):

@@ -119,7 +119,7 @@ def test_log_prob_entropy_and_moments_match_torch_with_gradients(case, shape, se
     if case in ('Normal', 'Uniform', 'Exponential', 'Laplace'):
         probe = t_dist.mean.detach()
         same(a_dist.cdf(autograd.tensor(probe.numpy())), t_dist.cdf(probe), f"{case} cdf")
-    big = (3,) + tuple(shape)
+    big = (3,) + tuple(t_dist.batch_shape)
     assert tuple(a_dist.expand(big).batch_shape) == tuple(t_dist.expand(big).batch_shape)
     assert tuple(a_dist.expand(big).sample((2,)).shape) == tuple(t_dist.expand(big).sample((2,)).shape)
 

@@ -275,7 +275,7 @@ def test_create_graph_backward_then_grad_of_grad():
         gg, = m.autograd.grad(g.sum(), x)
         return g, gg
     with pytest.warns(UserWarning):   # torch warns about a reference cycle with create_graph in backward
-        check(f, rtol=1e-5)
+        check(f)
 
 
 def test_third_derivative():
@@ -286,7 +286,7 @@ def test_third_derivative():
         g2, = m.autograd.grad(g1.sum(), x, create_graph=True)
         g3, = m.autograd.grad(g2.sum(), x)
         return g1, g2, g3
-    check(f, rtol=1e-5)
+    check(f)
 
 
 # ---- backward(inputs=...), autograd.grad -----------------------------------------------------------
@@ -447,7 +447,7 @@ def test_weight_update_through_data_loop():
             w.grad.data.zero_()
             b.grad.data.zero_()
         return w, b, losses
-    check(f, rtol=1e-5)
+    check(f)
 
 
 def test_clone_detach_requires_grad_and_no_grad_update_loop():
@@ -472,7 +472,7 @@ def test_clone_detach_requires_grad_and_no_grad_update_loop():
                     w -= 0.1 * w.grad
                 w.grad.zero_()
         return updated, losses, [w.grad for w in weights], [w.is_leaf for w in updated]
-    check(f, rtol=1e-5)
+    check(f)
 
 
 def test_tutorial_one_layer_bce_with_logits_gradients_and_no_grad():
@@ -489,7 +489,7 @@ def test_tutorial_one_layer_bce_with_logits_gradients_and_no_grad():
         with m.no_grad():
             z2 = m.matmul(x, w) + b
         return loss, w.grad, b.grad, z.requires_grad, z2.requires_grad, z.detach().requires_grad
-    check(f, rtol=1e-5)
+    check(f)
 
 
 # ---- gradcheck on composites ----------------------------------------------------------------------

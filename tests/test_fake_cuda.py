@@ -15,6 +15,7 @@ import autograd
 from autograd import nn, optim
 from fake_cuda import FakeDeviceArray, STATS, benchmarks, fake_cuda  # noqa: F401  (fixtures)
 from op_specs import OPS
+from tolerance import tolerance
 
 SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
@@ -27,9 +28,14 @@ def host(t):
     return autograd.backend.to_host(t.detach().array)
 
 
-def same(a, b, what):
+def same(a, b, what, exact=False):
+    """Same dtype, shape and values. exact: for copies (moves between devices, the same draws), where both
+    sides hold the very same numbers; computed results differ by rounding -- the fake's kernels and fused
+    updates do the arithmetic in another order than the array code, and how that rounds depends on the
+    processor (issue 8: 1 ulp on an AMD EPYC) -- so they compare within tolerance(dtype)."""
     assert a.dtype == b.dtype and a.shape == b.shape, f"{what}: {a.dtype}{tuple(a.shape)} vs {b.dtype}{tuple(b.shape)}"
-    np.testing.assert_allclose(host(a), host(b), rtol=1e-12, atol=1e-12, err_msg=what)
+    tol = dict(rtol=0, atol=0) if exact else tolerance(a.dtype)
+    np.testing.assert_allclose(host(a), host(b), err_msg=what, **tol)
 
 
 # ---- every op of the op-spec table, on the device and on the CPU ----------------------------------
@@ -178,7 +184,7 @@ def test_every_factory_makes_the_tensor_on_the_device_with_the_cpu_values(fake_c
         autograd.manual_seed(3)   # random draws happen on the host: the same numbers on every device
         cpu = FACTORIES[name]('cpu')
         assert on_device(ours), f"{name}(device={spelling!r}) is on {ours.device}"
-        same(ours, cpu, name)
+        same(ours, cpu, name, exact=True)   # factories fill or draw on the host: the very same numbers
 
 
 def test_a_device_index_beyond_the_gpus_raises(fake_cuda):
@@ -359,8 +365,8 @@ def test_dataloader_batches_move_with_to_and_stay_on_the_device_of_their_dataset
                                     generator=autograd.Generator().manual_seed(1))
     for (hx, hy), (dx, dy) in zip(host_loader, device_loader):
         assert on_device(dx) and on_device(dy) and on_device(hx.to('cuda')) and on_device(hy.cuda())
-        same(hx.to('cuda'), dx, "batch")
-        same(hy.to('cuda'), dy, "labels")
+        same(hx.to('cuda'), dx, "batch", exact=True)
+        same(hy.to('cuda'), dy, "labels", exact=True)
 
 
 def test_a_checkpoint_saved_on_the_gpu_loads_on_the_gpu_or_on_the_cpu(fake_cuda):
@@ -376,7 +382,7 @@ def test_a_checkpoint_saved_on_the_gpu_loads_on_the_gpu_or_on_the_cpu(fake_cuda)
         on_cpu = autograd.load(buffer, map_location=location)
         for key, value in on_cpu['model'].items():
             assert value.device.type == 'cpu' and type(value.array) is np.ndarray, f"map_location={location!r}"
-            same(value.cuda(), model.state_dict()[key], key)
+            same(value.cuda(), model.state_dict()[key], key, exact=True)
     cpu_model = small_cnn()
     cpu_model.load_state_dict(on_cpu['model'])   # GPU checkpoint into a CPU model
     cpu_optimizer = optim.Adam(cpu_model.parameters())
@@ -412,7 +418,7 @@ def test_the_mnist_model_trains_on_the_device_exactly_as_on_the_cpu(fake_cuda, d
     model, losses = train('cuda')
     cpu_model, cpu_losses = train('cpu')
     assert all(on_device(p) for p in model.parameters())
-    np.testing.assert_allclose(losses, cpu_losses, rtol=1e-6)
+    np.testing.assert_allclose(losses, cpu_losses, **tolerance(autograd.float32))
     assert losses[-1] < losses[0]
 
 
@@ -445,7 +451,7 @@ def test_the_cuda_namespace_on_a_gpu(fake_cuda):
     autograd.cuda.manual_seed_all(5)
     a = autograd.randn(3, device='cuda')
     autograd.manual_seed(5)
-    same(a, autograd.randn(3).cuda(), "manual_seed_all seeds the draws for the device")
+    same(a, autograd.randn(3).cuda(), "manual_seed_all seeds the draws for the device", exact=True)
     autograd.cuda.empty_cache()
 
 
@@ -474,7 +480,7 @@ FUSED = {   # optimizers whose update runs as one kernel per parameter on a GPU 
 @pytest.mark.parametrize('name', FUSED)
 def test_fused_kernels_run_on_the_device_and_match_the_array_code_on_the_cpu(fake_cuda, name):
     """The fake runs the kernels' C bodies as NumPy code: their formulas and argument wiring must give the
-    CPU's numbers exactly (test_cuda_kernels.py compares the compiled kernels on a real GPU)."""
+    CPU's numbers to rounding (the order of the operations differs, so not bit for bit) (test_cuda_kernels.py compares the compiled kernels on a real GPU)."""
     STATS['kernels'] = 0
     model, _, losses = _train('cuda', FUSED[name], steps=4)
     assert STATS['kernels'] > 0, "the fused kernels did not run"

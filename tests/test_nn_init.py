@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 import autograd
 import nn
 from nn import init
+from tolerance import assert_close
 
 SHAPES = st.lists(st.integers(1, 6), min_size=2, max_size=4)
 
@@ -103,7 +104,7 @@ def test_orthogonal(device, shape, gain):
     theirs = torch.nn.init.orthogonal_(torch.empty(shape), gain=gain).reshape(shape[0], -1).double().numpy()
     gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
     expected = theirs @ theirs.T if w.shape[0] <= w.shape[1] else theirs.T @ theirs
-    np.testing.assert_allclose(gram, expected, atol=1e-5)
+    assert_close(gram, expected, np.float32)   # float32 QR, ours and torch's LAPACK
     with pytest.raises(ValueError, match="Only tensors with 2 or more dimensions are supported"):
         init.orthogonal_(fresh((3,)))
 

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 import autograd
 import optim
 from autograd import backend
+from tolerance import assert_close, tolerance
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SHAPES = [(4, 3), (3,), (2, 1, 2), ()]
-TOLERANCE = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-6, atol=1e-6)}
 
 # name -> (our class, torch class, strategy for the options)
 BOOL = st.booleans()
@@ -68,7 +68,7 @@ def assert_params_close(ours, theirs, dtype, step):
     for i, (p, q) in enumerate(zip(ours, theirs)):
         mine = backend.to_host(p.array)
         assert mine.dtype == dtype, f"parameter {i} changed dtype to {mine.dtype}"
-        np.testing.assert_allclose(mine, q.detach().numpy(), **TOLERANCE[dtype],
+        np.testing.assert_allclose(mine, q.detach().numpy(), **tolerance(dtype),
                                    err_msg=f"parameter {i} after step {step}")
 
 
@@ -132,8 +132,8 @@ def test_closure_training_matches_torch(name):
         return run
     for _ in range(15):
         loss, ref_loss = opt.step(closure(autograd, w, opt)), ref.step(closure(torch, v, ref))
-        assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-12)
-    np.testing.assert_allclose(w.detach().numpy(), v.detach().numpy(), rtol=1e-12, atol=1e-12)
+        assert_close(loss.item(), ref_loss.item(), np.float64, what='loss')
+    assert_close(w.detach().numpy(), v.detach().numpy())
 
 
 def test_param_groups_with_own_options_match_torch():
@@ -165,7 +165,7 @@ def assert_state_dicts_equal(ours, theirs):
         for key, value in state.items():
             mine = ours['state'][index][key]
             assert backend.to_host(mine.array).dtype == value.numpy().dtype, key
-            np.testing.assert_allclose(backend.to_host(mine.array), value.numpy(), rtol=1e-12, atol=1e-12)
+            assert_close(backend.to_host(mine.array), value.numpy(), what=key)
 
 
 @pytest.mark.parametrize('name', list(OPTIMIZERS))

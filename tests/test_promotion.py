@@ -8,6 +8,7 @@ import torch
 
 import autograd
 from torch_oracle import check, dtype_name, host
+from tolerance import tolerance
 
 DTYPES = ['bool', 'uint8', 'int32', 'int64', 'float32', 'float64']
 VALUES = {'bool': [True, True], 'uint8': [3, 2], 'int32': [7, -2], 'int64': [5, 3], 'float32': [1.5, -2.5],
@@ -56,7 +57,7 @@ def test_binary_result_dtypes_and_values_over_all_pairs(op, device):
         elif dtype_name(ours.dtype) != dtype_name(theirs.dtype) or tuple(ours.shape) != tuple(theirs.shape):
             mismatches.append(f"{what}: ours {ours.dtype}{tuple(ours.shape)}, "
                               f"torch {theirs.dtype}{tuple(theirs.shape)}")
-        elif not np.allclose(host(ours), theirs.numpy(), rtol=1e-6, atol=1e-7, equal_nan=True):
+        elif not np.allclose(host(ours), theirs.numpy(), equal_nan=True, **tolerance(theirs.dtype)):
             mismatches.append(f"{what}: ours {host(ours)}, torch {theirs.numpy()}")
     assert not mismatches, f"{len(mismatches)} of {len(PAIRS)} pairs differ:\n" + "\n".join(mismatches)
 
@@ -79,7 +80,7 @@ UNARY_KEEP = ['abs', 'neg', 'square', 'sign', 'floor', 'ceil', 'round', 'trunc',
 def test_unary_float_functions_on_integer_tensors_give_float32(dtype):
     for name in UNARY_FLOAT:
         check(lambda m: getattr(m.tensor(VALUES[dtype], dtype=getattr(m, dtype)).abs() if dtype != 'bool'
-                                else m.tensor(VALUES[dtype]), name)(), rtol=1e-6)
+                                else m.tensor(VALUES[dtype]), name)())
 
 
 @pytest.mark.parametrize('dtype', ['uint8', 'int32', 'int64', 'bool', 'float64'])

@@ -139,7 +139,7 @@ def test_linspace_endpoints_and_dtype(args):
     (its result depends on the vector width of the machine), ours rounds the float64 value once."""
     def f(m):
         return [m.linspace(*args), m.linspace(*args, dtype=m.float64)]
-    check(f, rtol=0, atol=2e-7 * max(1, abs(args[0]), abs(args[1])))
+    check(f)
     if args[2]:
         for ours, theirs in zip(f(autograd), f(torch)):
             assert host(ours)[[0, -1]].tolist() == theirs.numpy()[[0, -1]].tolist()
@@ -189,7 +189,7 @@ BINARY = [operator.add, operator.sub, operator.mul, operator.truediv, operator.f
 @pytest.mark.parametrize('scalar', [2, 2.5, -1.5, True], ids=repr)
 @pytest.mark.parametrize('data', [1.5, [1.0, -2.0, 3.0], 4, [3, 5, -7]], ids=repr)
 def test_python_scalars_on_either_side_of_operators(op, scalar, data):
-    check(lambda m: [op(m.tensor(data), scalar), op(scalar, m.tensor(data))], rtol=1e-6)
+    check(lambda m: [op(m.tensor(data), scalar), op(scalar, m.tensor(data))])
 
 
 @pytest.mark.parametrize('op', [operator.and_, operator.or_, operator.xor], ids=lambda op: op.__name__)
@@ -362,9 +362,6 @@ def test_bad_shapes_raise_torchs_exception_class(fn):
     check(fn)
 
 
-@pytest.mark.xfail(strict=True, reason="view() of a tensor whose strides do not allow it (x.t().view(6)) copies "
-                   "instead of raising torch's RuntimeError: our ops do not always produce the strides torch's do "
-                   "(e.g. conv outputs), so a strict check would refuse views torch accepts")
 def test_view_of_non_viewable_strides_raises():
     check(lambda m: m.ones(2, 3).t().view(6))
 

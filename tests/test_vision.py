@@ -14,6 +14,7 @@ import torch.utils.data as tdata
 import autograd
 from autograd.utils.data import DataLoader, TensorDataset
 from autograd.vision import datasets, transforms
+from tolerance import assert_close
 
 PIL = pytest.importorskip('PIL.Image', reason="Pillow is needed for the PIL image path")
 
@@ -64,7 +65,7 @@ def test_to_tensor_and_normalize_equal_manual_torch_computation(data_dir):
         expected = (pixels.float().div(255).unsqueeze(0) - torch.tensor([0.1307]).view(-1, 1, 1)) / \
             torch.tensor([0.3081]).view(-1, 1, 1)
         assert x.dtype == autograd.float32 and tuple(x.shape) == (1, 28, 28)
-        np.testing.assert_allclose(x.numpy(), expected.numpy(), rtol=1e-6, atol=1e-6)
+        assert_close(x.numpy(), expected.numpy())
         assert y == raw[i][1]
 
 
@@ -76,7 +77,7 @@ def test_fast_path_tensor_dataset_matches_per_sample_transforms(data_dir):
     assert x.dtype == autograd.float32
     fast = next(iter(DataLoader(TensorDataset(x, ds.targets), batch_size=16)))
     slow = next(iter(DataLoader(ds, batch_size=16)))
-    np.testing.assert_allclose(fast[0].numpy(), slow[0].numpy(), rtol=1e-6, atol=1e-6)
+    assert_close(fast[0].numpy(), slow[0].numpy())
     np.testing.assert_array_equal(fast[1].numpy(), slow[1].numpy())
 
 
@@ -230,7 +231,7 @@ def test_normalize_matches_torch_arithmetic(inplace):
     out = transforms.Normalize(mean, std, inplace=inplace)(x)
     expected = (torch.tensor(a) - torch.tensor(mean).view(-1, 1, 1)) / torch.tensor(std).view(-1, 1, 1)
     assert out.dtype == autograd.float32 and (out is x) == inplace
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6, atol=1e-7)
+    assert_close(out.numpy(), expected.numpy())
 
 
 def test_normalize_errors_and_repr():

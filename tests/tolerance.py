@@ -12,6 +12,27 @@ condition number is large (long reductions, matrix inverses, cancellations near 
 float64: rtol 1e-10 (~5e5 ulp: room for reordered sums over thousands of terms), atol 1e-12.
 float32: rtol 2e-5 (~170 ulp), atol 1e-5 (values near zero after cancellation of O(1) terms).
 float16 / bfloat16: a few ulp of their own epsilon at the same margins.
+
+The rules every test follows (so the suite passes on any x86-64, at 1 or 2 BLAS threads, any hypothesis seed):
+1. Exact comparison (==, array_equal, rtol=atol=0) only where both sides run the very same arithmetic:
+   copies and device moves, integer/bool results and indices, values selected rather than computed (max,
+   sort, gather, pooling), the same NumPy call on the same data, and the random streams (bit-exact with
+   torch's generator by construction).
+2. Everything else -- ours against torch, a fused kernel or the fake GPU against the array code, one BLAS
+   thread against two -- compares within tolerance(dtype, scale); torch_oracle's assert_same/check take it
+   from the result's dtype. No test writes rtol/atol numbers of its own.
+3. scale is the op's condition factor, declared once next to the ops it covers, never per assertion:
+   convolutions and pools 10 (sums of C*kh*kw products), losses 5, layers and whole networks 10,
+   normalisations of (nearly) constant groups 1e3 = ~1/sqrt(eps) (op_specs.NORM_CONDITION), squared for
+   second derivatives.
+4. A Python float (an .item()) has lost its dtype: it compares at float32's tolerance.
+5. NaNs must sit at the same places and infinities carry the same sign (assert_allclose's equal_nan).
+6. Hypothesis draws each op-table row's hard points (zeros, ties, +-inf, NaN, empty dims); a row leaves one
+   out only where torch's own answer is not defined by torch -- its vectorised and scalar CPU loops disagree
+   (hardtanh/elu/relu6 gradients at NaN, float32 gelu at inf), or the order of its selection or summation
+   decides (topk's indices among ties, var_mean's mean at inf) -- and says so in the row.
+7. Text comparisons of printed tutorial output (test_seeds.py) compare numbers to one unit of their last
+   printed digit (plus the program's stated rtol): printing rounds, so a last-digit flip is rounding too.
 """
 import numpy as np
 

@@ -3,6 +3,7 @@ import numpy as np
 import torch
 
 import autograd
+from tolerance import tolerance
 
 MODULES = (torch, autograd)
 
@@ -18,26 +19,28 @@ def dtype_name(d):
     return str(d).split('.')[-1]
 
 
-def assert_same(ours, theirs, rtol=1e-6, atol=1e-7, what='result'):
+def assert_same(ours, theirs, scale=1.0, what='result'):
     """ours (autograd) matches theirs (torch): recursively through tuples/lists/dicts, tensors by dtype,
-    shape and value, None as None, plain values by equality."""
+    shape and value, None as None, plain values by equality. Floating values compare within
+    tolerance(dtype, scale) (tests/tolerance.py), integers and bools exactly; NaNs must sit in the same places."""
     if isinstance(theirs, torch.Tensor):
         assert isinstance(ours, autograd.Tensor), f"{what}: got {type(ours).__name__}, torch gives a Tensor"
         assert dtype_name(ours.dtype) == dtype_name(theirs.dtype), f"{what}: dtype {ours.dtype} vs {theirs.dtype}"
         assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape {tuple(ours.shape)} vs {tuple(theirs.shape)}"
         assert ours.requires_grad == theirs.requires_grad, \
             f"{what}: requires_grad {ours.requires_grad} vs {theirs.requires_grad}"
-        np.testing.assert_allclose(host(ours), host(theirs), rtol=rtol, atol=atol, err_msg=what)
+        np.testing.assert_allclose(host(ours), host(theirs), err_msg=what, **tolerance(theirs.dtype, scale))
     elif isinstance(theirs, (tuple, list)):
         assert isinstance(ours, (tuple, list)) and len(ours) == len(theirs), f"{what}: {ours!r} vs {theirs!r}"
         for i, (a, b) in enumerate(zip(ours, theirs)):
-            assert_same(a, b, rtol, atol, f"{what}[{i}]")
+            assert_same(a, b, scale, f"{what}[{i}]")
     elif isinstance(theirs, dict):
         assert ours.keys() == theirs.keys(), f"{what}: keys {ours.keys()} vs {theirs.keys()}"
         for k in theirs:
-            assert_same(ours[k], theirs[k], rtol, atol, f"{what}[{k!r}]")
+            assert_same(ours[k], theirs[k], scale, f"{what}[{k!r}]")
     elif isinstance(theirs, float) and isinstance(ours, float):
-        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=what)
+        # a Python float carries no dtype: it may come from a float32 tensor's .item(), so float32's tolerance
+        np.testing.assert_allclose(ours, theirs, err_msg=what, **tolerance('float32', scale))
     else:
         if isinstance(theirs, torch.dtype):
             theirs = dtype_name(theirs)
@@ -53,13 +56,14 @@ def outcome(fn, m):
         return ('raises', type(e).__name__)
 
 
-def check(fn, rtol=1e-6, atol=1e-7):
-    """fn(torch) and fn(autograd) agree, including raising the same exception class."""
+def check(fn, scale=1.0):
+    """fn(torch) and fn(autograd) agree, including raising the same exception class; floats within
+    tolerance(dtype, scale)."""
     theirs = outcome(fn, torch)
     if isinstance(theirs, tuple) and theirs[:1] == ('raises',):
         assert outcome(fn, autograd) == theirs, f"torch raises {theirs[1]}"
         return
-    assert_same(fn(autograd), theirs, rtol, atol)   # an unexpected exception shows its own traceback
+    assert_same(fn(autograd), theirs, scale)   # an unexpected exception shows its own traceback
 
 
 def error_of(fn, m):

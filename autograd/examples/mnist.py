@@ -8,6 +8,8 @@ Data come from --data, else $AUTOGRAD_DATA_DIR, else ~/.cache/autograd/data (a f
 fashion-mnist/, or torchvision's MNIST/raw layout), downloaded there when missing. After every epoch the
 run folder (--out) gets checkpoint.pt (model, optimizer, LR schedule, epoch, history, RNG states;
 --resume continues from it exactly), curves.png and summary.json (accuracy, seconds per epoch, peak RSS).
+checkpoint.pt is in torch's format: torch.load(path, weights_only=True)['model'] loads into the torch model.
+--export-onnx PATH also writes the trained model as ONNX, to open in Netron or run in onnxruntime.
 """
 import argparse
 import io
@@ -50,6 +52,8 @@ def parse_args(argv=None):
     p.add_argument('--out', default=None, help='run folder; default ./runs/<dataset>-<model>')
     p.add_argument('--resume', default=None, metavar='CHECKPOINT', help='continue from a checkpoint.pt')
     p.add_argument('--limit', type=int, default=None, metavar='N', help='train on the first N images only')
+    p.add_argument('--export-onnx', default=None, metavar='PATH',
+                   help='after training, write the model as ONNX (dynamic batch) to PATH; view it with netron PATH')
     p.add_argument('--distributed', action='store_true',
                    help='data-parallel under mpiexec: --batch-size is the global batch, split across the ranks')
     p.add_argument('--graph', default=None, metavar='PATH', help='draw the training graph of one batch to PATH '
@@ -270,7 +274,19 @@ def run(args):
         autograd.distributed.destroy_process_group()
         if rank != 0:
             return None
+    if args.export_onnx:
+        export_onnx(model, test_x[:1], args.export_onnx)
     return write_outputs(args, history)
+
+
+def export_onnx(model, example, path):
+    """The trained model as ONNX: input (batch, 1, 28, 28) -> logits (batch, 10), batch dynamic."""
+    try:
+        autograd.onnx.export(model, (example,), path, input_names=['input'], output_names=['logits'],
+                             dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
+    except ImportError as exc:
+        raise Stop(f"--export-onnx needs the onnx package: {exc}") from None
+    print(f"wrote {path} (open it with: pip install netron; netron {path})")
 
 
 def write_outputs(args, history):

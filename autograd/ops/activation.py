@@ -43,8 +43,8 @@ def sigmoid(v):
 
 def softplus(v):
     """log(1 + exp(v)) written so that neither branch overflows."""
-    if isinstance(v, Tensor):
-        return v.clamp(min=0) + (-v.abs()).exp().log1p()
+    if isinstance(v, Tensor):   # torch's own Tensor form (infinitely_differentiable_mish_backward): its
+        return v.exp().log1p()  # derivative at 0 is 1/2, where clamp + abs would give 1
     return _xp(v).logaddexp(0, v)
 
 
@@ -96,7 +96,7 @@ class ReLU(Activation):
 
     @staticmethod
     def derivative(y):
-        return y > 0   # a bool mask; multiplying by it keeps grad's dtype
+        return ~(y <= 0)   # a bool mask (keeps grad's dtype); torch's threshold_backward: NaN passes the gradient
 
     def backward(self, grad):
         if not grad_mode.state.enabled and cuda_kernels.available(grad.array):   # one fused kernel on a GPU
@@ -112,7 +112,7 @@ class Hardtanh(Activation):
 
     @staticmethod
     def derivative(x, min_val, max_val):
-        return (x > min_val) & (x < max_val)   # torch: zero gradient at and beyond the bounds
+        return ~((x <= min_val) | (x >= max_val))   # torch: zero at and beyond the bounds, NaN passes
 
 
 class LeakyReLU(Activation):
@@ -134,7 +134,9 @@ class ELU(Activation):
 
     @staticmethod
     def derivative(x, alpha):
-        return where(x > 0, 1.0, alpha * exp(x * (x <= 0)), x)
+        # torch: NaN takes the linear branch; the exponential's own derivative is masked by x < 0 (torch's
+        # elu_double_backward), so it is 0 at x = 0 and at +inf
+        return where(x <= 0, alpha * exp(where(x < 0, x, 0.0, x)), 1.0, x)
 
 
 _SQRT1_2 = math.sqrt(0.5)

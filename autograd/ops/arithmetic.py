@@ -143,7 +143,7 @@ class Div(Function):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
         return (sum_to(grad / b, a.shape) if ga else None), \
-            (sum_to(-grad * a / (b * b), b.shape) if gb else None)
+            (sum_to(-grad * ((a / b) / b), b.shape) if gb else None)   # torch's div_tensor_other_backward
 
 
 class RoundedDiv(Function):
@@ -189,14 +189,26 @@ class PowScalar(Function):
     def forward(self, x, exponent):
         self.save_for_backward(x)
         self.exponent = exponent
-        return x.array ** exponent
+        return _pow_scalar(x.array, exponent)
 
-    def backward(self, grad):
+    def backward(self, grad):   # torch's pow_backward: grad * (e * x ** (e - 1)), zeros for e == 0
         x, = self.saved_tensors
         e = self.exponent
         if e == 0:
-            return grad * 0
-        return grad * e * (x ** (e - 1) if e != 2 else x)
+            return grad.new_zeros(x.shape)
+        return grad * (e * (x ** (e - 1) if e != 2 else x))
+
+
+def _pow_scalar(a, e):
+    """a ** e the way torch's CPU kernel computes it: exponents 0.5, -0.5, -1, 2, 3, -2 by sqrt, 1 / sqrt,
+    reciprocal and products, so that e.g. (-inf) ** -0.5 is NaN as torch's (std::pow gives 0)."""
+    if a.dtype.kind not in 'fc':
+        return a ** e
+    xp = backend.array_module(a)
+    special = {0.5: xp.sqrt, -0.5: lambda v: 1 / xp.sqrt(v), -1: lambda v: 1 / v, 2: lambda v: v * v,
+               3: lambda v: v * v * v, -2: lambda v: 1 / (v * v), 1: lambda v: v.copy()}
+    fn = special.get(e) if not isinstance(e, builtins.bool) else None
+    return fn(a).astype(a.dtype, copy=False) if fn is not None else a ** e
 
 
 class Pow(Function):
@@ -210,12 +222,10 @@ class Pow(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         ga = gb = None
-        if self.needs_input_grad[0]:
-            ga = sum_to(grad * b * a ** (b - 1), a.shape)
-        if self.needs_input_grad[1]:
-            # d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (torch's convention)
-            safe = where(a == 0, 1.0, a)
-            gb = sum_to(where((a == 0) & (b >= 0), 0.0, grad * self.output * safe.log()), b.shape)
+        if self.needs_input_grad[0]:   # torch's pow_backward_self: 0 where b == 0
+            ga = sum_to(where(b == 0, 0.0, grad * (b * a ** (b - 1))), a.shape)
+        if self.needs_input_grad[1]:   # pow_backward_exponent: d/db a^b = a^b log a, 0 where a == 0 and b >= 0
+            gb = sum_to(grad * where((a == 0) & (b >= 0), 0.0, self.output * a.log()), b.shape)
         return ga, gb
 
 
@@ -228,8 +238,10 @@ class Remainder(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
+        # torch: -grad * a.div(b, rounding_mode='floor'), a constant (inf // 2 is NaN there and in NumPy)
         return (sum_to(grad, a.shape) if ga else None), \
-            (sum_to(-grad * (a / b).floor(), b.shape) if gb else None)
+            (sum_to(-grad * wrap(backend.array_module(a.array).floor_divide(a.array, b.array)), b.shape)
+             if gb else None)
 
 
 class Fmod(Function):
@@ -241,7 +253,8 @@ class Fmod(Function):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
         return (sum_to(grad, a.shape) if ga else None), \
-            (sum_to(-grad * (a / b).trunc(), b.shape) if gb else None)
+            (sum_to(-grad * wrap(backend.array_module(a.array).trunc(a.array / b.array)), b.shape)
+             if gb else None)
 
 
 class Where(Function):
@@ -264,7 +277,7 @@ class Maximum(Function):
 
     def backward(self, grad):
         a, b = self.saved_tensors
-        return _split_extremum_grad(grad, a, b, a > b, self.needs_input_grad)
+        return _split_extremum_grad(grad, a, b, True, self.needs_input_grad)
 
 
 class Minimum(Function):
@@ -274,14 +287,16 @@ class Minimum(Function):
 
     def backward(self, grad):
         a, b = self.saved_tensors
-        return _split_extremum_grad(grad, a, b, a < b, self.needs_input_grad)
+        return _split_extremum_grad(grad, a, b, False, self.needs_input_grad)
 
 
-def _split_extremum_grad(grad, a, b, a_wins, needs):
-    """The winner takes the gradient; ties share it equally, as torch does."""
-    share = a_wins.to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
-    return (sum_to(grad * share, a.shape) if needs[0] else None), \
-        (sum_to(grad * (1 - share), b.shape) if needs[1] else None)
+def _split_extremum_grad(grad, a, b, largest, needs):
+    """The winner takes the gradient; ties share it equally; where either is NaN (the result is NaN) both
+    take all of it -- torch's where(a == b, grad / 2, grad).masked_fill_(loses, 0) on each side."""
+    half = where(a == b, grad / 2, grad)
+    a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
+    return (sum_to(where(a_loses, 0.0, half), a.shape) if needs[0] else None), \
+        (sum_to(where(b_loses, 0.0, half), b.shape) if needs[1] else None)
 
 
 class Clamp(Function):
@@ -331,6 +346,9 @@ def div(a, b, rounding_mode=None):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                f"'{rounding_mode}'")
         return RoundedDiv.apply(*_integer_division('div_' + rounding_mode, a, b), mode=rounding_mode)
+    if isinstance(a, numbers.Number) and isinstance(b, Tensor):   # number / tensor: torch's b.reciprocal() * a
+        from .elementwise import reciprocal
+        return mul(reciprocal(b), a)
     a, b = operands(a, b)
     if a.array.dtype.kind in 'iub':   # true division of integers gives the default float
         a, b = cast(a, dtypes.default_float.numpy_dtype), cast(b, dtypes.default_float.numpy_dtype)

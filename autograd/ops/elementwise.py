@@ -82,7 +82,7 @@ class Reciprocal(Function):
     def forward(self, x): return 1 / x.array
     def backward(self, grad):
         out = self.output
-        return -grad * out * out
+        return -grad * (out * out)   # torch's grouping: NaN/inf land where torch's do
 
 
 class Sin(Function):
@@ -176,8 +176,8 @@ class Relu(Function):
     def forward(self, x):
         return _xp(x).maximum(x.array, 0)
 
-    def backward(self, grad):
-        return grad * (self.output > 0)
+    def backward(self, grad):   # torch's threshold_backward: zero where out <= 0, so NaN passes the gradient
+        return grad * ~(self.output <= 0)
 
 
 class Abs(Function):
@@ -202,7 +202,7 @@ class ZeroGrad(Function):
     def forward(self, x, fn, torch_label='ZeroGradBackward0'):
         self.torch_label = torch_label
         return fn(x.array)
-    def backward(self, grad): return grad * 0
+    def backward(self, grad): return grad.new_zeros(grad.shape)   # torch's zeros_like(grad): 0 even where grad is inf
     def name(self): return self.torch_label
 
 
@@ -255,7 +255,14 @@ def _piecewise(x, name):
         raise NotImplementedError(f"\"{name}_vml_cpu\" not implemented for 'Bool'")
     if x.array.dtype.kind in 'iub':
         return wrap(x.array.copy()) if name != 'sign' or x.array.dtype.kind == 'b' else wrap(xp.sign(x.array))
-    return ZeroGrad.apply(x, fn=getattr(xp, name), torch_label=name.capitalize() + 'Backward0')
+    fn = getattr(xp, name) if name != 'sign' else _sign
+    return ZeroGrad.apply(x, fn=fn, torch_label=name.capitalize() + 'Backward0')
+
+
+def _sign(a):
+    """torch's sign: NaN gives 0 (NumPy's gives NaN); so abs's gradient sign(x) is 0 at NaN too."""
+    xp = backend.array_module(a)
+    return xp.where(xp.isnan(a), 0, xp.sign(a)).astype(a.dtype, copy=False)
 
 
 def sign(x): return _piecewise(x, 'sign')
@@ -268,3 +275,34 @@ def round(x, decimals=0):
     if decimals == 0:
         return _piecewise(x, 'round')
     return ZeroGrad.apply(x, fn=lambda a: _xp(x).round(a, decimals), torch_label='RoundBackward1')
+
+
+class Addcdiv(Function):
+    """self + value * t1 / t2 as one node with torch's derivative formulas (derivatives.yaml), so that the
+    gradients -- and their own gradients -- at t2 = 0 or inf are torch's NaN/inf pattern, not a composition's."""
+    def forward(self, x, t1, t2, value):
+        self.save_for_backward(t1, t2)
+        self.shapes, self.value = (x.array.shape, t1.array.shape, t2.array.shape), value
+        return x.array + value * t1.array / t2.array
+
+    def backward(self, grad):
+        from .arithmetic import sum_to
+        t1, t2 = self.saved_tensors
+        (sx, s1, s2), value = self.shapes, self.value
+        gx, g1, g2 = self.needs_input_grad
+        return (sum_to(grad, sx) if gx else None), (sum_to(grad * (value / t2), s1) if g1 else None), \
+            (sum_to(-grad * (value * t1 / (t2 * t2)), s2) if g2 else None)
+
+
+def addcdiv(x, t1, t2, value=1):
+    """x + value * t1 / t2 (Tensor.addcdiv). Integer t1 and t2 raise torch's RuntimeError."""
+    if t1.array.dtype.kind in 'iub' and t2.array.dtype.kind in 'iub':
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                           "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+                           "tensor2), for all dtypes.")
+    from .arithmetic import _priority
+    dt = dtypes.result_type([(t.array.dtype, _priority(t)) for t in (x, t1, t2)])
+    return Addcdiv.apply(cast(x, dt), cast(t1, dt), cast(t2, dt), value=value)

@@ -186,8 +186,9 @@ def setitem(x, index, value):
     value = as_operand(value, x) if not isinstance(value, Tensor) else value
     if value.array.dtype != x.array.dtype:
         value = cast(value, x.array.dtype)
+    _check_setitem_overlap(x, parts, value)
     if grad_mode.state.enabled and (x.requires_grad or value.requires_grad):
-        x._inplace(lambda s, v: IndexPut.apply(s, v, index=parts), value)
+        x._inplace(lambda s, v: IndexPut.apply(s, v, index=parts), value, overlap=False)
         return
     if x.requires_grad and x.is_leaf and grad_mode.state.enabled:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -199,6 +200,22 @@ def setitem(x, index, value):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
                            f"indexing result: {e}") from None
     x._vc[0] += 1
+
+
+def _check_setitem_overlap(x, parts, value):
+    """torch's checks: x[basic] = v is a copy_ into the view (no aliased elements in the view, v not a part
+    of it); x[index arrays] = v is an index_put_ into the view the ints and slices select (a warning for
+    aliased elements, and v may not share its memory at all)."""
+    from .views import check_elementwise_write, check_no_overlap, warn_internal_overlap
+    if _is_basic(parts):
+        target = x.array[parts]
+        if isinstance(target, np.ndarray) or not isinstance(target, np.generic):
+            check_elementwise_write(wrap(target), (value,))
+        return
+    basic_part, _ = _split_basic(parts)
+    target = wrap(x.array[basic_part])
+    warn_internal_overlap(target, 'index_put_')
+    check_no_overlap(target, (value,))
 
 
 # ---- gather / scatter --------------------------------------------------------------------------
@@ -338,10 +355,12 @@ def sort(x, dim=-1, descending=False):
     if x.ndim == 0:
         return values_indices(x.clone(), wrap(xp.zeros((), dtype=np.int64)), 'sort')
     d = normalize_dims(dim, x.ndim)[0]
-    key = x.array
-    if descending:
-        key = -key.astype(np.int64) if key.dtype.kind in 'bu' else -key
-    idx = wrap(xp.argsort(key, axis=d, kind='stable'))
+    if descending:   # a stable ascending sort of the reversed data, reversed: ties keep their order, NaN
+        n = x.shape[d]   # (NumPy's largest) comes first, and no negation overflows an integer minimum
+        flipped = xp.argsort(xp.flip(x.array, d), axis=d, kind='stable')
+        idx = wrap(n - 1 - xp.flip(flipped, d))
+    else:
+        idx = wrap(xp.argsort(x.array, axis=d, kind='stable'))
     return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True, node_name='SortBackward0'), idx,
                           'sort')
 
@@ -361,13 +380,3 @@ def nonzero(x, as_tuple=False):
         return tuple(wrap(i.astype(np.int64)) for i in found)
     return wrap(xp.stack(found, axis=1).astype(np.int64) if found else xp.zeros((0, 0), dtype=np.int64))
 
-
-def unique(x, sorted=True, return_inverse=False, return_counts=False):
-    xp = backend.array_module(x.array)
-    values, inverse, counts = xp.unique(x.array, return_inverse=True, return_counts=True)
-    out = [wrap(values)]
-    if return_inverse:
-        out.append(wrap(inverse.reshape(x.shape).astype(np.int64)))
-    if return_counts:
-        out.append(wrap(counts.astype(np.int64)))
-    return out[0] if len(out) == 1 else tuple(out)

@@ -19,6 +19,8 @@ def _mean(v, axes):
 
 
 def _sum(v, axes):
+    if not axes:   # nothing to reduce (Tensor.sum(()) would reduce everything)
+        return v
     return v.sum(axes) if isinstance(v, Tensor) else v.sum(axis=axes)
 
 

@@ -93,11 +93,13 @@ class Prod(Function):
 
     def backward(self, grad):
         x, = self.saved_tensors
+        if x.ndim == 0:   # torch's prod_backward: the gradient itself (x / x would be NaN at inf)
+            return grad
         shape, dims, keepdim = self.args
         out = expand_reduced(self.output, *self.args)
         g = expand_reduced(grad, *self.args)
         if not builtins.bool((x.array == 0).any()):
-            return g * out / x
+            return g * (out / x)
         # with zeros, the product of the other elements, computed directly (once differentiable)
         xp = backend.array_module(x.array)
         moved = xp.moveaxis(x.array, dims, tuple(range(-len(dims), 0)))
@@ -109,8 +111,25 @@ class Prod(Function):
         return g * wrap(others)
 
 
+def check_reducible(x, dim, dims, op, arg=False):
+    """torch's errors for reductions without an identity (max, min, argmax, ...) over nothing: IndexError for
+    a named dim of size 0, and for no dim on an empty input a RuntimeError (an IndexError for argmax/argmin)."""
+    if x.array.size:
+        return
+    if dim is None or (dim == () and not arg):
+        message = f"{op}(): Expected reduction dim to be specified for input.numel() == 0."
+        if arg:
+            raise IndexError(message)
+        raise RuntimeError(message + " Specify the reduction dim with the 'dim' argument.")
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
 class Extremum(Function):
-    """amax/amin and full max()/min(): ties share the gradient evenly (torch's rule)."""
+    """amax/amin and full max()/min(): ties share the gradient evenly (torch's rule). NaN: the full max()/min()
+    share it among the NaN entries (torch's evenly_distribute_backward); amax/amin match nothing and give
+    NaN gradients (torch's scale_grad_by_count of a zero count)."""
     saves_output = True
 
     def name(self):
@@ -120,14 +139,15 @@ class Extremum(Function):
         self.node_name = node_name
         self.save_for_backward(x)
         self.args = (x.array.shape, dims, keepdim)
-        if x.array.size == 0 and dims:
-            raise RuntimeError(f"{'max' if largest else 'min'}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
         return x.array.max(axis=dims, keepdims=keepdim) if largest else x.array.min(axis=dims, keepdims=keepdim)
 
     def backward(self, grad):
         x, = self.saved_tensors
-        hit = (x == expand_reduced(self.output, *self.args)).to(grad.dtype)
+        out = expand_reduced(self.output, *self.args)
+        hit = x == out
+        if self.node_name in ('MaxBackward1', 'MinBackward1'):
+            hit = hit | (x.isnan() & out.isnan())
+        hit = hit.to(grad.dtype)
         count = expand_reduced(hit.sum(self.args[1], keepdim=True), self.args[0], self.args[1], True)
         return expand_reduced(grad, *self.args) * hit / count
 
@@ -179,16 +199,16 @@ def prod(x, dim=None, keepdim=False, dtype=None):
 
 
 def _extremum(x, dim, keepdim, largest):
+    op = 'max' if largest else 'min'
     if dim is None:
-        if x.array.size == 0:
-            raise RuntimeError(f"{'max' if largest else 'min'}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        check_reducible(x, None, (), op)
         return Extremum.apply(x, dims=normalize_dims(None, x.ndim), keepdim=False, largest=largest,
                               node_name='MaxBackward1' if largest else 'MinBackward1')
     if isinstance(dim, Tensor):   # max(a, b): the elementwise form
         from .arithmetic import maximum, minimum
         return maximum(x, dim) if largest else minimum(x, dim)
     d = normalize_dims(dim, x.ndim)
+    check_reducible(x, dim, d, op)
     d = d[0] if d else 0
     xp = backend.array_module(x.array)
     arr = x.array if x.ndim else x.array.reshape(1)
@@ -212,17 +232,21 @@ def min(x, dim=None, keepdim=False):
 
 
 def amax(x, dim=(), keepdim=False):
-    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=True, node_name='AmaxBackward0')
+    dims = normalize_dims(dim, x.ndim)
+    check_reducible(x, dim, dims, 'amax')
+    return Extremum.apply(x, dims=dims, keepdim=keepdim, largest=True, node_name='AmaxBackward0')
 
 
 def amin(x, dim=(), keepdim=False):
-    return Extremum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, largest=False,
-                          node_name='AminBackward0')
+    dims = normalize_dims(dim, x.ndim)
+    check_reducible(x, dim, dims, 'amin')
+    return Extremum.apply(x, dims=dims, keepdim=keepdim, largest=False, node_name='AminBackward0')
 
 
 def argmax(x, dim=None, keepdim=False):
     if x.array.dtype.kind == 'b':
         raise RuntimeError("argmax(): does not support bool input")
+    check_reducible(x, dim, normalize_dims(dim, x.ndim), 'argmax', arg=True)
     xp = backend.array_module(x.array)
     if dim is None:
         out = xp.argmax(x.array.reshape(-1))
@@ -233,6 +257,7 @@ def argmax(x, dim=None, keepdim=False):
 def argmin(x, dim=None, keepdim=False):
     if x.array.dtype.kind == 'b':
         raise RuntimeError("argmin(): does not support bool input")
+    check_reducible(x, dim, normalize_dims(dim, x.ndim), 'argmin', arg=True)
     xp = backend.array_module(x.array)
     if dim is None:
         out = xp.argmin(x.array.reshape(-1))
@@ -245,12 +270,45 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    dims = normalize_dims(dim, x.ndim)
+    if x.array.dtype.kind not in 'fc':
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return Var.apply(x, dims=normalize_dims(dim, x.ndim), correction=correction, keepdim=keepdim,
+                     full=dim is None)
+
+
+def _count(shape, dims):
     n = 1
     for d in dims:
-        n *= x.shape[d] if x.ndim else 1
-    centered = x - x.mean(dims, keepdim=True)
-    return (centered * centered).sum(dims, keepdim=keepdim) / builtins.max(n - correction, 0)
+        n *= shape[d]
+    return n
+
+
+class Var(Function):
+    """sum((x - mean)^2) / (n - correction) over dims; n - correction <= 0 gives inf or NaN, as torch.
+    backward: torch's var_backward, 2 / (n - correction) * grad * (x - mean), so that infinities and NaNs
+    land where torch's do (a composed graph would spread one NaN over the whole slice)."""
+    torch_name = 'VarBackward0'
+
+    def forward(self, x, dims, correction, keepdim, full):
+        self.save_for_backward(x)
+        self.args = (x.array.shape, dims, keepdim)
+        self.correction, self.full = correction, full
+        xp = backend.array_module(x.array)
+        n = _count(x.array.shape, dims)
+        with backend.numpy.errstate(invalid='ignore', divide='ignore'):   # empty dims: NaN, as torch's
+            centered = x.array - x.array.sum(axis=dims, keepdims=True) / n
+            return xp.asarray((centered * centered).sum(axis=dims, keepdims=keepdim) / builtins.max(n - correction, 0),
+                              dtype=x.array.dtype)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        shape, dims, keepdim = self.args
+        dof = _count(shape, dims) - self.correction
+        if self.full and dof <= 0:   # torch: 2 / 0 is inf, and inf * 0 is NaN where x equals the mean
+            return grad * where(x == x.mean(), x.new_full((), float('nan')), x.new_full((), float('inf')))
+        if not keepdim:
+            grad = grad.reshape(_keep_shape(shape, dims))
+        return (2.0 / dof if dof else float('inf')) * grad * (x - x.mean(dims, keepdim=True))
 
 
 class SafeSqrt(Function):
@@ -278,40 +336,6 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
 
 
-class Norm2(Function):
-    """Euclidean norm; its gradient is taken as 0 at the zero vector, as torch does."""
-    torch_name = 'LinalgVectorNormBackward0'
-    saves_output = True
-
-    def forward(self, x, dims, keepdim):
-        self.save_for_backward(x)
-        self.args = (x.array.shape, dims, keepdim)
-        xp = backend.array_module(x.array)
-        return xp.sqrt((x.array * x.array).sum(axis=dims, keepdims=keepdim))
-
-    def backward(self, grad):
-        x, = self.saved_tensors
-        out = expand_reduced(self.output, *self.args)
-        safe = where(out == 0, 1.0, out)
-        return expand_reduced(grad, *self.args) * where(out == 0, 0.0, x / safe)
-
-
-def norm(x, p='fro', dim=None, keepdim=False):
-    x = floating(x)
-    dims = normalize_dims(dim, x.ndim)
-    if p in ('fro', 2, 2.0, None):
-        return Norm2.apply(x, dims=dims, keepdim=keepdim)
-    if p in (float('inf'), 'inf'):
-        return x.abs().amax(dims, keepdim)
-    if p in (float('-inf'), '-inf'):
-        return x.abs().amin(dims, keepdim)
-    if p == 0:
-        return (x != 0).to(x.dtype).sum(dims, keepdim)
-    if p == 1:
-        return x.abs().sum(dims, keepdim)
-    return (x.abs() ** p).sum(dims, keepdim) ** (1.0 / p)
-
-
 class Logsumexp(Function):
     saves_output = True
 
@@ -319,6 +343,9 @@ class Logsumexp(Function):
         self.save_for_backward(x)
         self.args = (x.array.shape, dims, keepdim)
         xp = backend.array_module(x.array)
+        if x.array.size == 0:   # the sum of no exponentials is 0: log gives -inf, as torch's
+            return xp.full(_keep_shape(x.array.shape, dims) if keepdim else
+                           tuple(n for i, n in enumerate(x.array.shape) if i not in dims), -xp.inf, x.array.dtype)
         m = x.array.max(axis=dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.exp(x.array - m).sum(axis=dims, keepdims=True)) + m
@@ -367,10 +394,27 @@ class CumProd(Function):
         return backend.array_module(x.array).cumprod(x.array, axis=dim, dtype=x.array.dtype)
 
     def backward(self, grad):
+        """d out_j / d x_i = prod_{k<=j, k!=i} x_k for j >= i. Without zeros: sum_{j>=i} grad_j out_j / x_i.
+        With zeros (torch's cumprod_backward): before a slice's first zero z the division is exact; at z the
+        product skips x_z, i.e. out_{z-1} * sum_{j>=z} grad_j prod_{z<k<=j} x_k; after z it is 0."""
         x, = self.saved_tensors
         d = self.dim
-        # sum_{j>=i} grad_j * out_j / x_i (exact when x has no zeros)
-        return (grad * self.output).flip(d).cumsum(d).flip(d) / x
+        if x.shape[d] == 1:   # torch: the gradient itself (out / x would be NaN at inf)
+            return grad
+        if not builtins.bool((x.array == 0).any()):
+            return (grad * self.output).flip(d).cumsum(d).flip(d) / x
+        xp = backend.array_module(x.array)
+        a, g, out = (xp.moveaxis(t, d, -1) for t in (x.array, grad.array, self.output.array))
+        n = a.shape[-1]
+        position = xp.arange(n)
+        first = xp.where((a == 0).any(-1, keepdims=True), (a == 0).argmax(-1)[..., None], n)
+        with backend.numpy.errstate(invalid='ignore', divide='ignore'):
+            before = xp.where(position < first, xp.flip(xp.cumsum(xp.flip(g * out, -1), -1), -1) / a, 0)
+        after = xp.cumprod(xp.where(position <= first, 1, a), -1)     # prod_{z<k<=j} x_k for j >= z
+        tail = xp.flip(xp.cumsum(xp.flip(xp.where(position >= first, g * after, 0), -1), -1), -1)
+        prefix = xp.take_along_axis(xp.concatenate([xp.ones_like(a[..., :1]), out], -1), xp.minimum(first, n), -1)
+        at_zero = xp.where(position == first, prefix * tail, 0)
+        return wrap(xp.moveaxis((before + at_zero).astype(a.dtype), -1, d))
 
 
 def cumsum(x, dim, dtype=None):
@@ -395,6 +439,8 @@ class Softmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = backend.array_module(x.array)
+        if x.array.size == 0:
+            return x.array.copy()
         e = xp.exp(x.array - x.array.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
         return e
@@ -410,6 +456,8 @@ class LogSoftmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = backend.array_module(x.array)
+        if x.array.size == 0:
+            return x.array.copy()
         shifted = x.array - x.array.max(axis=dim, keepdims=True)
         shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         return shifted
@@ -434,3 +482,6 @@ def softmax(x, dim=None, dtype=None):
 def log_softmax(x, dim=None, dtype=None):
     x, d = _softmax_dim(x, dim, dtype)
     return LogSoftmax.apply(x, dim=d) if x.ndim else x.new_zeros(())
+
+
+from .vector_norm import norm  # noqa: E402,F401  (Tensor.norm; needs this module's helpers first)

@@ -5,6 +5,8 @@ from .. import backend
 from ..function import Function
 from ..tensor import Tensor, _shape_arg
 from .reduction import normalize_dims
+from .views import (compute_stride, dense_strides_like, infer_shape, is_non_overlapping_and_dense, storage_of,
+                    strides_of, with_strides)
 
 
 def _dim(d, ndim):
@@ -18,8 +20,7 @@ class View(Function):
     @classmethod
     def apply(cls, x, **options):
         out = _function_apply(cls, x, **options)
-        owner, source = out.array.base, x.array
-        if owner is not None and (owner is source or owner is source.base):   # no copy was made
+        if out.array.base is not None and storage_of(out.array) is storage_of(x.array):   # no copy was made
             base = getattr(x, '_base', None)
             out._base = x if base is None else base
             out._vc = x._vc
@@ -34,24 +35,36 @@ class Reshape(View):
     def forward(self, x, shape):
         self.in_shape = x.array.shape
         try:
-            return x.array.reshape(shape)
+            out = x.array.reshape(shape)
         except ValueError:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.array.size}") from None
+        if out.base is None or out.size == 0 or x.array.flags.c_contiguous and 1 not in x.array.shape:
+            return out   # a copy, or NumPy's strides are torch's (a size-1 dim may carry any stride in either)
+        strides = self.view_strides(x.array, out.shape)
+        return out if strides is None or strides == strides_of(out) else with_strides(x.array, out.shape, strides)
+
+    def view_strides(self, array, shape):
+        """torch's strides for this view of a non-contiguous array (where NumPy may pick others for size-1 dims)."""
+        return compute_stride(array.shape, strides_of(array), shape)
 
     def backward(self, grad):
         return grad.reshape(self.in_shape)
 
 
 def reshape(x, shape):
-    shape = _shape_arg(shape)
-    if shape == x.array.shape:
-        return view_of(x)
-    return Reshape.apply(x, shape=shape)
+    return Reshape.apply(x, shape=infer_shape(_shape_arg(shape), x.array.size))
+
+
+class Alias(Reshape):
+    """x itself as a new node (flatten of one dim, t() of a vector, ...): same shape, same strides."""
+    def forward(self, x):
+        self.in_shape = x.array.shape
+        return x.array.view()
 
 
 def view_of(x):
-    """An alias of x in the graph (reshape to the same shape, view_as self)."""
-    return Reshape.apply(x, shape=x.array.shape)
+    """An alias of x in the graph, with x's strides (torch returns x itself from these no-ops)."""
+    return Alias.apply(x)
 
 
 view = reshape
@@ -63,8 +76,13 @@ def flatten(x, start_dim=0, end_dim=-1):
     s, e = _dim(start_dim, x.ndim), _dim(end_dim, x.ndim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:   # torch returns x itself, strides untouched
+        return view_of(x)
     shape = x.shape
-    return reshape(x, shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
+    merged = 1
+    for n in shape[s:e + 1]:
+        merged *= n
+    return reshape(x, shape[:s] + (merged,) + shape[e + 1:])
 
 
 def unflatten(x, dim, sizes):
@@ -73,22 +91,40 @@ def unflatten(x, dim, sizes):
 
 
 class SqueezeAll(Reshape):
+    """x without the given size-1 dims; the other dims keep their strides, as torch's squeeze."""
     torch_name = 'SqueezeBackward0'
 
+    def forward(self, x, dims):
+        self.in_shape = x.array.shape
+        return x.array.squeeze(axis=dims)
 
-class SqueezeDims(Reshape):
+
+class SqueezeDims(SqueezeAll):
     torch_name = 'SqueezeBackward1'
 
 
 class Unsqueeze(Reshape):
+    """x with a size-1 dim inserted at dim; torch gives it the stride size * stride of the dim after it (1 at
+    the end), which NumPy's reshape may not."""
     torch_name = 'UnsqueezeBackward0'
+
+    def forward(self, x, dim):
+        a = x.array
+        self.in_shape = a.shape
+        shape = a.shape[:dim] + (1,) + a.shape[dim:]
+        out = a.reshape(shape)
+        if a.size == 0 or a.flags.c_contiguous and 1 not in a.shape:
+            return out
+        strides = strides_of(a)
+        want = strides[:dim] + ((a.shape[dim] * strides[dim]) if dim < a.ndim else 1,) + strides[dim:]
+        return out if strides_of(out) == want else with_strides(a, shape, want)
 
 
 def squeeze(x, dim=None):
     if dim is None:
-        return SqueezeAll.apply(x, shape=tuple(s for s in x.shape if s != 1))
+        return SqueezeAll.apply(x, dims=tuple(i for i, s in enumerate(x.shape) if s == 1))
     dims = normalize_dims(dim, x.ndim)
-    return SqueezeDims.apply(x, shape=tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+    return SqueezeDims.apply(x, dims=tuple(i for i in dims if x.shape[i] == 1))
 
 
 def unsqueeze(x, dim):
@@ -96,7 +132,7 @@ def unsqueeze(x, dim):
     if not -rank <= dim < rank:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})")
     d = dim % rank
-    return Unsqueeze.apply(x, shape=x.shape[:d] + (1,) + x.shape[d:])
+    return Unsqueeze.apply(x, dim=d)
 
 
 class Permute(View):
@@ -149,7 +185,15 @@ def t(x):
 class Expand(View):
     def forward(self, x, shape):
         self.in_shape = x.array.shape
-        return backend.array_module(x.array).broadcast_to(x.array, shape)
+        # a writable view with torch's strides (inferExpandGeometry): fill_, index_put_ and masked_fill_ write
+        # through it; a new leading dim of size 1 gets the stride of the dims after it
+        lead, old = len(shape) - x.array.ndim, strides_of(x.array)
+        strides = [0] * len(shape)
+        for i in reversed(range(len(shape) if x.array.ndim else 0)):   # a 0-d tensor expands with strides 0
+            size = x.array.shape[i - lead] if i >= lead else 1
+            stride = old[i - lead] if i >= lead else (shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else 1)
+            strides[i] = 0 if size != shape[i] else stride
+        return with_strides(x.array, shape, tuple(strides))
 
     def backward(self, grad):
         return sum_to(grad, self.in_shape)
@@ -267,10 +311,33 @@ class Slice(View):
         out = x.array[index]
         if out.ndim == 0 and out.base is None and Ellipsis not in index:   # NumPy gives a scalar copy for
             out = x.array[index + (Ellipsis,)]                             # x[i, j]; x[i, j, ...] is a view
+        if out.size and builtins.any(p is None for p in index):   # NumPy gives a None stride 0, torch does not
+            a = x.array
+            if a.flags.c_contiguous and out.flags.c_contiguous and 1 not in a.shape:
+                out = out.reshape(-1).reshape(out.shape)   # torch's strides here are the row-major ones
+            else:
+                out = with_strides(out, out.shape, _none_strides(a, index, strides_of(out)))
         return out
 
     def backward(self, grad):
         return PadInto.apply(grad, shape=self.args[0], index=self.args[1])
+
+
+def _none_strides(array, index, strides):
+    """torch indexes left to right and gives a None the stride of unsqueeze at that point: the size times the
+    stride of the input dim it precedes (1 at the end); NumPy gives 0."""
+    strides, shape = list(strides), array.shape
+    fill = array.ndim - builtins.sum(1 for p in index if p is not None and p is not Ellipsis)
+    in_dim = out_dim = 0
+    for p in index:
+        if p is None:
+            strides[out_dim] = (shape[in_dim] * strides_of(array)[in_dim]) if in_dim < array.ndim else 1
+            out_dim += 1
+        elif p is Ellipsis:
+            in_dim, out_dim = in_dim + fill, out_dim + fill
+        else:
+            in_dim, out_dim = in_dim + 1, out_dim + (not isinstance(p, int))
+    return tuple(strides)
 
 
 class PadInto(Function):
@@ -326,7 +393,7 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     size = x.shape[_dim(dim, x.ndim)]
-    return split(x, builtins.max(-(-size // chunks), 1), dim) if size else split(x, 1, dim)
+    return split(x, builtins.max(-(-size // chunks), 1), dim) if size else split(x, [0] * chunks, dim)
 
 
 def unbind(x, dim=0):
@@ -337,7 +404,7 @@ def unbind(x, dim=0):
 class Flip(Function):
     def forward(self, x, dims):
         self.dims = dims
-        return backend.array_module(x.array).flip(x.array, dims)
+        return backend.array_module(x.array).flip(x.array, dims).copy()   # torch's flip copies
 
     def backward(self, grad):
         return grad.flip(*self.dims)
@@ -434,15 +501,26 @@ def diag(x, diagonal=0):
 
 
 class Clone(Function):
-    def forward(self, x):
-        return x.array.copy()
+    def forward(self, x, contiguous):
+        a = x.array
+        if contiguous or a.size == 0 or a.flags.c_contiguous and 1 not in a.shape:
+            return a.copy()
+        strides = strides_of(a)   # torch's preserve_format: a dense layout's own strides, else dense ones in
+        if not is_non_overlapping_and_dense(a.shape, strides):   # the order of x's strides
+            strides = dense_strides_like(a.shape, strides)
+        xp = backend.array_module(a)
+        out = with_strides(xp.empty(a.size, dtype=a.dtype), a.shape, strides)
+        out[...] = a
+        return out
 
     def backward(self, grad):
         return grad
 
 
-def clone(x):
-    return Clone.apply(x)
+def clone(x, contiguous=False):
+    """A copy with its own memory: x's layout where that is dense (torch's preserve_format), else row-major;
+    contiguous=True (x.contiguous(), memory_format=contiguous_format) always row-major."""
+    return Clone.apply(x, contiguous=contiguous)
 
 
 class ToDevice(Function):

@@ -71,4 +71,9 @@ def _check_same_device(params):
                         f"{sorted(devices)}")
 
 
+
+
+# issue 11 (helper nnlayers): parametrizations and the older weight/spectral norm hooks
+from . import parametrizations, parametrize  # noqa: E402,F401
+from .weight_norm import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm  # noqa: E402,F401
 from . import rnn  # noqa: E402,F401  (nn.utils.rnn: packed and padded sequences)

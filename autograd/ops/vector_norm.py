@@ -1,0 +1,82 @@
+"""Vector p-norms (Tensor.norm, torch.norm with a vector p) with torch's gradients at singular points.
+
+norm(x, p, dim, keepdim) = (sum |x_i|^p)^(1/p) over dim (all dims by default); p = inf / -inf is the
+largest / smallest |x_i|, p = 0 the count of non-zeros. Shapes: x (...), result x's shape without dim
+(kept as 1 with keepdim). dtype: integer inputs become float32, as torch's.
+
+The backward is torch's linalg_vector_norm_backward (FunctionsManual.cpp), case by case, so that the
+singular points agree: the gradient is 0 where the norm is 0 (p >= 1), 0 at zero entries for p < 1,
+shared evenly among the ties of an inf-norm (NaN entries count as ties and get sign(NaN) = 0), and
+undefined (x.grad stays None) for p = 0. It is written in tensor ops, so it is differentiable again.
+Errors: p = +-inf over an empty dim (no identity) raises torch's RuntimeError.
+"""
+import math
+
+from .. import backend
+from ..function import Function
+from .arithmetic import where
+from .elementwise import floating
+from .reduction import expand_reduced, normalize_dims
+
+
+class VectorNorm(Function):
+    torch_name = 'LinalgVectorNormBackward0'
+    saves_output = True
+
+    def forward(self, x, p, dims, keepdim):
+        self.save_for_backward(x)
+        self.args = (x.array.shape, dims, keepdim)
+        self.p = p
+        xp = backend.array_module(x.array)
+        a = xp.abs(x.array)
+        if p == math.inf:
+            return a.max(axis=dims, keepdims=keepdim)
+        if p == -math.inf:
+            return a.min(axis=dims, keepdims=keepdim)
+        if p == 0:
+            return (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
+        if p == 1:
+            return a.sum(axis=dims, keepdims=keepdim)
+        if p == 2:
+            return xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+        return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        p = self.p
+        if p == 0:
+            return None
+        grad = expand_reduced(grad, *self.args)
+        norm = expand_reduced(self.output, *self.args)
+        if p == 1:
+            return x.sign() * grad
+        if p == 2:
+            return grad * where(norm == 0, 0.0, x / norm)
+        if math.isinf(p):
+            a = x.abs()
+            mask = ((a == norm) | a.isnan()).to(x.dtype)
+            count = expand_reduced(mask.sum(self.args[1], keepdim=True), self.args[0], self.args[1], True)
+            return x.sign() * ((grad / count) * mask)
+        if p < 1:
+            scaled = x.sign() * where(x == 0, 0.0, x.abs() ** (p - 1))
+            return scaled * grad * norm ** (1 - p)
+        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        return scaled * where(norm == 0, 0.0, grad / norm ** (p - 1))
+
+
+def norm(x, p='fro', dim=None, keepdim=False):
+    x = floating(x)
+    if p in ('fro', None):
+        p = 2
+    p = {'inf': math.inf, '-inf': -math.inf}.get(p, p)
+    dims = normalize_dims(dim, x.ndim)
+    if math.isinf(p) and x.array.size == 0:
+        sign = '' if p > 0 else '-'
+        if dim is None or dim == ():
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on an empty tensor because "
+                               "the operation does not have an identity")
+        for d in dims:
+            if x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on the dimension {d}"
+                                   "because this dimension is empty and the operation does not have an identity")
+    return VectorNorm.apply(x, p=float(p), dims=dims, keepdim=keepdim)
