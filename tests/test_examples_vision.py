@@ -1137,7 +1137,9 @@ def vgg16_stand_in(lib):
             if v == 'M':
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
             else:
-                conv = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
+                # built in float32 (cheaper default init, overwritten below), then in the default dtype
+                conv = nn.Conv2d(in_channels, v, kernel_size=3, padding=1, dtype=lib.float32)
+                conv = conv.to(lib.get_default_dtype())
                 weight = rng.standard_normal(tuple(conv.weight.shape)) * np.sqrt(2 / (v * 9))
                 with lib.no_grad():
                     conv.weight.copy_(lib.from_numpy(weight))
