@@ -1,4 +1,4 @@
-"""InstanceNorm1d/2d/3d, BatchNorm3d, SyncBatchNorm (single process), LocalResponseNorm, RMSNorm.
+"""InstanceNorm1d/2d/3d, BatchNorm3d, SyncBatchNorm, LocalResponseNorm, RMSNorm.
 
 The instance norms reuse _BatchNorm's parameters, buffers and repr (torch's _NormBase), with torch's
 defaults (affine=False, track_running_stats=False) and its no-batch-dim handling.
@@ -24,8 +24,9 @@ class BatchNorm3d(_BatchNorm):
 
 
 class SyncBatchNorm(_BatchNorm):
-    """BatchNorm over any (N, C, *) input. In one process the batch statistics are this process's, so it is
-    BatchNorm; with process_group set by the distributed package they would be all-reduced (not here yet)."""
+    """BatchNorm over any (N, C, *) input whose batch statistics, in training, are those of the whole batch
+    across the processes of `process_group` (default: the default group of autograd.distributed), through
+    autograd/distributed/sync_batchnorm.py. In one process, or in eval mode, it is BatchNorm."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  process_group=None, device=None, dtype=None):
@@ -42,7 +43,20 @@ class SyncBatchNorm(_BatchNorm):
 
     def forward(self, input):
         self._check_non_zero_input_channels(input)
-        return super().forward(input)
+        from autograd import distributed as dist
+        group = self.process_group if self.process_group is not None else dist.GroupMember.WORLD
+        if not (self.training and group is not None and group.size() > 1):
+            return super().forward(input)
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.array += 1   # a counter, never differentiated
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        from autograd.distributed.sync_batchnorm import sync_batch_norm
+        track = self.track_running_stats and self.running_mean is not None
+        return sync_batch_norm(input, self.weight, self.bias, self.running_mean if track else None,
+                               self.running_var if track else None, factor, self.eps, group)
 
     @classmethod
     def convert_sync_batchnorm(cls, module, process_group=None):

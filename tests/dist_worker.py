@@ -132,6 +132,21 @@ def data_parallel(rank, size):
     autograd.optim.SGD(single.parameters(), lr=0.1).step()
     out['no_sync single'] = [p.detach().array.tolist() for p in single.parameters()]
     out['state_dict keys'] = list(model.state_dict())[:2]
+    # SyncBatchNorm: batch statistics over both ranks' halves = BatchNorm over the whole batch
+    for dtype in ('float64',):
+        def bn_model():
+            autograd.manual_seed(0)
+            return nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3)).to(
+                getattr(autograd, dtype))
+        whole = batches(3, 8 * size, dtype)
+        single = bn_model()
+        out[f'bn single {dtype}'] = train(single, whole, autograd.optim.SGD(single.parameters(), lr=0.1))
+        out[f'bn single stats {dtype}'] = single[1].running_var.tolist()
+        synced = DDP(nn.SyncBatchNorm.convert_sync_batchnorm(bn_model()))
+        share = [(x[rank::size], y[rank::size]) for x, y in whole]
+        out[f'bn sync {dtype}'] = train(synced, share, autograd.optim.SGD(synced.parameters(), lr=0.1))
+        out[f'bn sync stats {dtype}'] = synced.module[1].running_var.tolist()
+        out['bn sync type'] = type(synced.module[1]).__name__
     return out
 
 

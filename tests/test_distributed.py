@@ -125,6 +125,17 @@ def test_no_sync_accumulation_equals_one_big_step(seen):
 
 
 @needs_mpi
+def test_sync_batchnorm_over_two_ranks_equals_batchnorm_over_the_whole_batch(seen):
+    """convert_sync_batchnorm + DDP, 2 ranks with half the batch each: parameters and running statistics equal
+    one process's BatchNorm on the whole batch after 3 SGD steps."""
+    for rank in seen:
+        assert rank['bn sync type'] == 'SyncBatchNorm'
+        for ours, single in zip(rank['bn sync float64'], rank['bn single float64']):
+            assert_close(ours, single, 'float64', scale=10, what='SyncBatchNorm parameters')
+        assert_close(rank['bn sync stats float64'], rank['bn single stats float64'], 'float64', scale=10)
+
+
+@needs_mpi
 def test_a_rank_that_stalls_makes_the_other_fail_within_the_timeout(tmp_path):
     proc, ranks = launch(tmp_path, 'stalls', limit=60)
     assert ranks[0] is not None, proc.stderr[-2000:]
