@@ -103,6 +103,10 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
         return self.device.type == 'cuda'
 
     @property
+    def is_xpu(self):
+        return False      # no XPU backend; example programs test `x.is_cuda or x.is_xpu`
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
