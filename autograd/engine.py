@@ -23,6 +23,8 @@ def _root_grads(outputs, grad_outputs, create_graph):
         elif g.shape != out.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and "
                                f"output[0] has a shape of {tuple(out.shape)}.")
+        if g.array.dtype != out.array.dtype and out.array.dtype.kind in 'fc':
+            g = g.to(out.dtype)   # torch's validate_outputs: a gradient takes its output's dtype
         if not create_graph:
             g = g.detach()
         roots.append((out.grad_fn or out._grad_accumulator(), g))
@@ -118,7 +120,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                         grads[nxt] = ig
                         borrowed[nxt] = ig is g or ig.array.base is not None
                     else:
-                        grads[nxt] = prev + ig
+                        a, b = prev.array, ig.array
+                        # summed on the arrays when no graph of the backward is recorded (same sum, no node)
+                        grads[nxt] = wrap(a + b) if not create_graph and a.dtype == b.dtype and \
+                            a.shape == b.shape else prev + ig
                         borrowed[nxt] = False
                 deps[nxt] -= 1
                 if deps[nxt] == 0:

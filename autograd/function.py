@@ -7,9 +7,19 @@ per input, written with Tensor ops so that create_graph=True records a graph of 
 import builtins
 import weakref
 
+import numpy as np
+
 from . import grad_mode
 from .hooks import Hooks
-from .tensor import wrap
+from .tensor import Tensor, wrap, _NUMPY_SCALAR
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+_new_tensor = object.__new__
+# Nodes are many and live until backward: every object a node keeps is one more for Python's cyclic
+# collector to traverse, whose full passes over a growing graph dominate tiny-op workloads. So nodes
+# share their needs_input_grad tuples (a handful of patterns) instead of holding one each.
+_NEEDS = {}
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
          "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -100,7 +110,7 @@ class Function(Node):
         fn = cls()
         fn._saved = ()
         try:
-            out = wrap(fn.forward(*inputs, **options))
+            out = fn.forward(*inputs, **options)
         except ValueError:   # NumPy's broadcasting error, in torch's words and class
             message = broadcast_error([t.array.shape for t in inputs])
             if message is None:
@@ -111,20 +121,33 @@ class Function(Node):
             if moved is None:
                 raise
             return cls.apply(*moved, **options)
+        # wrap(), inlined: this runs once per op
+        if type(out) is not _ndarray and isinstance(out, _NUMPY_SCALAR):
+            out = _asarray(out)
+        t = _new_tensor(Tensor)
+        t.array = out
+        t.requires_grad = False
+        t._grad = t.grad_fn = t._hooks = t._accumulator = t._base = None
+        t._vc = [0]
+        t._retains_grad = False
         if grad_mode.state.enabled:
-            needs = tuple([t.requires_grad for t in inputs])
-            if True in needs:
-                fn.needs_input_grad = needs
-                fn._next = tuple([t.grad_fn or t._grad_accumulator() if t.requires_grad else None
-                                  for t in inputs])
-                fn._hooks = None
-                if cls._per_call_name:
-                    fn.__class__ = cls._variant(fn.name())
-                out.requires_grad = True
-                out.grad_fn = fn
-                if cls.saves_output:
-                    fn._output = (out.array, out._vc, out._vc[0])
-        return out
+            for x in inputs:
+                if x.requires_grad:
+                    break
+            else:
+                return t
+            needs = tuple([x.requires_grad for x in inputs])
+            # one shared tuple per pattern (patterns of up to 4 inputs: a bounded set)
+            fn.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 4 else needs
+            fn._next = tuple([(x.grad_fn or x._grad_accumulator()) if x.requires_grad else None for x in inputs])
+            fn._hooks = None
+            if cls._per_call_name:
+                fn.__class__ = cls._variant(fn.name())
+            t.requires_grad = True
+            t.grad_fn = fn
+            if cls.saves_output:
+                fn._output = (out, t._vc, 0)
+        return t
 
     def forward(self, *inputs, **options):
         raise NotImplementedError
@@ -134,7 +157,8 @@ class Function(Node):
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._versions = [t._vc[0] if t is not None else 0 for t in tensors]
+        # a tuple of ints: the collector untracks it, where a list would be traversed by every collection
+        self._versions = tuple([t._vc[0] if t is not None else 0 for t in tensors])
 
     @property
     def saved_tensors(self):
@@ -151,6 +175,10 @@ class Function(Node):
     @property
     def output(self):
         """The op's output, rebuilt with this node as its grad_fn (no reference cycle while stored)."""
+        return wrap(self.output_array(), True, self)
+
+    def output_array(self):
+        """The op's output array, checked as output is (freed, modified in place): for raw-array backwards."""
         if self._saved is None:
             raise RuntimeError(FREED)
         array, version, expected = self._output
@@ -158,7 +186,7 @@ class Function(Node):
             raise RuntimeError(_modified_message(wrap(array), self.name(), version[0], expected, output=True))
         if type(array) is Packed:
             array = array.unpack(self)[0].array
-        return wrap(array, True, self)
+        return array
 
     def release(self):
         """Free saved values after a backward without retain_graph."""

@@ -213,7 +213,25 @@ def _to_float32_via_libm(approx, exact):
 
 
 # ---- uniform_real_distribution<T>: (random & (2^digits - 1)) * 2^-digits, then fused x*(to-from)+from ----
-def _unit(gen, n, math_dtype):
+# Large fills run in blocks of _CHUNK elements so that the temporaries (8-byte raw draws, float64 FMA steps)
+# stay in cache instead of streaming several arrays of the tensor's size through memory. Each element uses
+# its own draws in order, so blocks taken in order give exactly the unblocked stream.
+_CHUNK = 1 << 16
+
+
+def _blocked(n, dtype, block, out=None):
+    """An array of n values (out, a flat array of dtype, when given) filled block by block in order:
+    block(start, count) gives each block's values."""
+    out = np.empty(n, dtype) if out is None else out
+    for start in range(0, n, _CHUNK):
+        count = min(_CHUNK, n - start)
+        out[start:start + count] = block(start, count)
+    return out
+
+
+def _unit(gen, n, math_dtype, out=None):
+    if n > _CHUNK or out is not None:
+        return _blocked(n, math_dtype, lambda start, count: _unit(gen, count, math_dtype), out)
     if math_dtype == np.float64:
         return (gen._random64(n) & np.uint64(2 ** 53 - 1)).astype(np.float64) * 2.0 ** -53
     return (gen._random(n) & np.uint32(2 ** 24 - 1)).astype(np.float32) * np.float32(2.0 ** -24)
@@ -223,8 +241,10 @@ def _math_dtype(np_dtype):   # at::opmath_type: Half computes in float
     return np.dtype(np.float64) if np_dtype == np.float64 else np.dtype(np.float32)
 
 
-def _uniform(gen, n, np_dtype, low=0.0, high=1.0):
+def _uniform(gen, n, np_dtype, low=0.0, high=1.0, out=None):
     """uniform_kernel: a value the cast rounds up to `to` becomes `from`, keeping [from, to)."""
+    if n > _CHUNK or out is not None:
+        return _blocked(n, np_dtype, lambda start, count: _uniform(gen, count, np_dtype, low, high), out)
     math_dtype = _math_dtype(np_dtype)
     x = _unit(gen, n, math_dtype)
     if (low, high) != (0, 1):
@@ -295,7 +315,7 @@ def _box_muller_16_double(u, mean, std):
     return out + mean if std == 1 else _fma64(out, std, mean)
 
 
-def _normal_fill(gen, n, np_dtype, mean, std):
+def _normal_fill(gen, n, np_dtype, mean, std, out=None):
     """normal_fill: Box-Muller per 16 uniforms. float/double draw all n uniforms first and, for a ragged tail,
     16 fresh ones recomputing the last 16 slots; Half draws 16 per block (the tail block too) in float."""
     math_dtype = _math_dtype(np_dtype)
@@ -307,8 +327,10 @@ def _normal_fill(gen, n, np_dtype, mean, std):
         out = blocks[:n].copy()
         out[n - 16:] = blocks[-16:]
         return out.astype(np_dtype)
-    out = _unit(gen, n, math_dtype)
-    out[:whole] = box_muller(out[:whole].reshape(-1, 16), mean, std).reshape(-1)
+    out = _unit(gen, n, math_dtype, out)
+    rows, step = out[:whole].reshape(-1, 16), _CHUNK // 16
+    for r in range(0, len(rows), step):   # in blocks of rows, as _blocked (each row is its own pair set)
+        rows[r:r + step] = box_muller(rows[r:r + step], mean, std)
     if n % 16:
         out[n - 16:] = box_muller(_unit(gen, 16, math_dtype).reshape(1, 16), mean, std).reshape(-1)
     return out
@@ -332,13 +354,13 @@ def _normal_distribution(gen, n, mean, std):
     return out + float(mean) if std == 1 else _fma64(out, float(std), float(mean))
 
 
-def _normal(gen, n, np_dtype, mean, std, contiguous=True):
+def _normal(gen, n, np_dtype, mean, std, contiguous=True, out=None):
     if np_dtype.kind != 'f':
         raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{_torch_name(np_dtype)}\'')
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if n >= 16 and contiguous:
-        return _normal_fill(gen, n, np_dtype, mean, std)
+        return _normal_fill(gen, n, np_dtype, mean, std, out if np_dtype != np.float16 else None)
     return _normal_distribution(gen, n, mean, std).astype(np_dtype)
 
 
@@ -605,11 +627,28 @@ def fill_uniform(arr, a, b, generator):
         raise NotImplementedError(f'"check_uniform_bounds" not implemented for \'{_torch_name(np_dtype)}\'')
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    _store(arr, _uniform(_gen(generator), arr.size, np_dtype, a, b))
+    flat = _direct(arr)
+    values = _uniform(_gen(generator), arr.size, np_dtype, a, b, flat)
+    if flat is None:
+        _store(arr, values)
 
 
 def fill_normal(arr, mean, std, generator):
-    _store(arr, _normal(_gen(generator), arr.size, np.dtype(arr.dtype), mean, std, arr.flags.c_contiguous))
+    flat = _direct(arr)
+    values = _normal(_gen(generator), arr.size, np.dtype(arr.dtype), mean, std, arr.flags.c_contiguous, flat)
+    if values is not flat:
+        _store(arr, values)
+
+
+def _direct(arr):
+    """arr as a flat view that a large fill may write its blocks into (a contiguous host array of a float
+    type the kernels compute in), else None: then the values are built apart and stored (_store)."""
+    if type(arr) is np.ndarray and arr.size > _CHUNK and arr.flags.c_contiguous and arr.dtype in _DIRECT:
+        return arr.reshape(-1)
+    return None
+
+
+_DIRECT = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def fill_bernoulli(arr, p, generator):

@@ -103,6 +103,10 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
         return self.device.type == 'cuda'
 
     @property
+    def is_xpu(self):
+        return False      # no XPU backend; example programs test `x.is_cuda or x.is_xpu`
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -320,13 +324,11 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
         return _ops.views.as_strided(self, size, stride, storage_offset)
 
     # ---- arithmetic operators ---------------------------------------------------------------
-    def __add__(self, other): return _ops.arithmetic.add(self, other)
+    # __add__, __sub__, __mul__ and __truediv__ are the op functions themselves (set at the end of this file):
+    # one Python call less on the hottest path of small-tensor code
     def __radd__(self, other): return _ops.arithmetic.add(other, self)
-    def __sub__(self, other): return _ops.arithmetic.sub(self, other)
     def __rsub__(self, other): return _ops.arithmetic.sub(other, self)
-    def __mul__(self, other): return _ops.arithmetic.mul(self, other)
     def __rmul__(self, other): return _ops.arithmetic.mul(other, self)
-    def __truediv__(self, other): return _ops.arithmetic.div(self, other)
     def __rtruediv__(self, other): return _ops.arithmetic.div(other, self)
     def __floordiv__(self, other): return _ops.arithmetic.floor_divide(self, other)
     def __rfloordiv__(self, other): return _ops.arithmetic.floor_divide(other, self)
@@ -731,3 +733,8 @@ def _rebuild(array, requires_grad):
 
 
 from . import ops as _ops  # noqa: E402  (the op modules import Tensor from here)
+
+Tensor.__add__ = _ops.arithmetic.add
+Tensor.__sub__ = _ops.arithmetic.sub
+Tensor.__mul__ = _ops.arithmetic.mul
+Tensor.__truediv__ = _ops.arithmetic.div

@@ -4,6 +4,9 @@ half-moons, labels +-1) with a max-margin loss and plain SGD. Reports seconds pe
 (forward over all points: about 64,000 tiny ops; backward; update of the 337 parameters).
 
     python benchmarks/scalar.py [--points 100] [--json benchmarks/results/scalar.json]
+
+A second row times micrograd's own `Value` engine (the `micrograd` package, `pip install micrograd` or the
+`bench` extra) on the same work, alternating with autograd in the same way; skipped when it is not installed.
 """
 import common  # first: sets the thread count before NumPy loads
 
@@ -65,6 +68,30 @@ def trainer(lib, n_points, lr=0.05):
     return step
 
 
+def micrograd_trainer(n_points, lr=0.05):
+    """The same step in micrograd's Value engine: same points, labels, initial weights and loss; its grads are
+    reset to 0 (a Value's grad is a float) and its update writes .data."""
+    from micrograd.engine import Value
+    points, labels = moons(n_points)
+    points = [[Value(v) for v in p] for p in points]
+    labels = [Value(v) for v in labels]
+    rng = np.random.default_rng(0)
+    sizes = [2, 16, 16, 1]
+    layers = [[([Value(float(w)) for w in rng.uniform(-1, 1, fan_in)], Value(0.0)) for _ in range(fan_out)]
+              for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    params = [p for layer in layers for weights, bias in layer for p in weights + [bias]]
+
+    def step():
+        loss = sum((1 - y * forward(layers, x)).relu() for x, y in zip(points, labels)) * (1.0 / n_points)
+        for p in params:
+            p.grad = 0
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+        return loss
+    return step
+
+
 def main():
     p = common.parser(__doc__.split('\n')[0])
     p.add_argument('--points', type=int, default=100)
@@ -75,7 +102,17 @@ def main():
     result = common.compare(f'2-16-16-1 scalar MLP step, {args.points} pts', trainer(autograd, args.points),
                             trainer(torch, args.points) if torch else None, args.repeats, unit='ms',
                             profile=args.profile)
-    common.finish('scalar', [result], args)
+    results = [result]
+    try:
+        import micrograd  # noqa: F401
+    except ImportError:
+        print("micrograd not installed (pip install micrograd): its row is skipped")
+    else:   # the 'torch' column of this row is micrograd's time
+        print(f"{'':34s} {'autograd':>10s} {'micrograd':>10s}")
+        results.append(common.compare('same step vs micrograd Value', trainer(autograd, args.points),
+                                      micrograd_trainer(args.points), args.repeats, unit='ms'))
+        results[-1]['against'] = 'micrograd'
+    common.finish('scalar', results, args)
 
 
 if __name__ == '__main__':

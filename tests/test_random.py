@@ -312,3 +312,18 @@ def test_fma_helpers_round_once(a, b, c, cancel):
     got = ag_random._fma32(np.array([a32]), b32, c32)[0]
     neighbours = [np.nextafter(got, np.float32(-np.inf)), np.nextafter(got, np.float32(np.inf))]
     assert all(abs(Fraction(float(got)) - exact32) <= abs(Fraction(float(x)) - exact32) for x in neighbours)
+
+
+# ---- large fills run in blocks (random._CHUNK elements): the stream must not see the block edges ----
+@pytest.mark.parametrize('dtype', ['float32', 'float64', 'float16'])
+def test_blocked_fills_match_torch_across_block_edges(dtype):
+    n = 2 * ag_random._CHUNK + 37            # two whole blocks and a ragged one, not a multiple of 16
+
+    def empty(m):
+        return m.empty(n, dtype=getattr(m, dtype))
+    both(lambda m: empty(m).uniform_(-0.37, 0.37))
+    both(lambda m: empty(m).normal_(0.5, 2.3))
+    both(lambda m: m.rand(n, dtype=getattr(m, dtype)))
+    if dtype != 'float16':
+        both(lambda m: empty(m).bernoulli_(0.3))
+        both(lambda m: m.randn(3, n // 3, dtype=getattr(m, dtype)))

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend, dtypes
+from .. import backend, dtypes, grad_mode
 from ..function import Function, broadcast_error
 from ..tensor import Tensor, wrap
 
@@ -42,14 +42,7 @@ def _check_devices(a, b):
 def operands(a, b):
     """Both sides as Tensors of the dtype torch would compute in."""
     if isinstance(a, Tensor):
-        if _takes_tensor_dtype(b, a):
-            xp = backend.array_module(a.array)
-            try:
-                # on the GPU a fill kernel: CuPy's asarray of a number is a blocking host->device copy
-                return a, wrap(xp.asarray(b, dtype=a.array.dtype) if xp is np else xp.full((), b, dtype=a.array.dtype))
-            except OverflowError:
-                return a, wrap(_wrapped_int(xp, b, a.array.dtype))
-        if isinstance(b, Tensor):
+        if isinstance(b, Tensor):   # the most common case first: two tensors of one dtype
             if a.array.dtype == b.array.dtype:
                 if type(a.array) is not type(b.array):
                     _check_devices(a, b)
@@ -57,6 +50,13 @@ def operands(a, b):
             _check_devices(a, b)
             dt = dtypes.result_type(((a.array.dtype, _priority(a)), (b.array.dtype, _priority(b))))
             return cast(a, dt), cast(b, dt)
+        if _takes_tensor_dtype(b, a):
+            xp = backend.array_module(a.array)
+            try:
+                # on the GPU a fill kernel: CuPy's asarray of a number is a blocking host->device copy
+                return a, wrap(xp.asarray(b, dtype=a.array.dtype) if xp is np else xp.full((), b, dtype=a.array.dtype))
+            except OverflowError:
+                return a, wrap(_wrapped_int(xp, b, a.array.dtype))
         b = as_operand(b, a)
         return cast(a, b.array.dtype), b
     if _takes_tensor_dtype(a, b):
@@ -101,7 +101,26 @@ def cast(x, dtype):
 
 
 # ---- the differentiable binary ops --------------------------------------------------------------
+# Their backward has two forms with the same arithmetic in the same order: on raw arrays (the fast path,
+# taken when no graph of the backward is recorded and all dtypes agree, so NumPy's promotion cannot
+# differ from torch's) and in Tensor ops (create_graph=True, so that double backward works).
+def _raw(grad, a, b=None):
+    """True when backward may compute on arrays: grad mode is off and grad, a (and b) share one dtype."""
+    if grad_mode.state.enabled:
+        return False
+    dt = grad.array.dtype
+    return a.array.dtype == dt and (b is None or b.array.dtype == dt)
+
+
+def _as_grad(array, shape):
+    """A raw gradient as a Tensor of the input's shape (summed over the broadcast dims)."""
+    t = wrap(array)
+    return t if t.array.shape == shape else sum_to(t, shape)
+
+
 class Add(Function):
+    __slots__ = ('shapes',)   # a slot, not a per-node __dict__ (one object less per node for the collector)
+
     def forward(self, a, b):
         self.shapes = (a.array.shape, b.array.shape)
         return a.array + b.array
@@ -113,6 +132,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    __slots__ = ('shapes',)   # a slot, not a per-node __dict__ (one object less per node for the collector)
+
     def forward(self, a, b):
         self.shapes = (a.array.shape, b.array.shape)
         return a.array - b.array
@@ -120,6 +141,8 @@ class Sub(Function):
     def backward(self, grad):
         sa, sb = self.shapes
         ga, gb = self.needs_input_grad
+        if gb and not grad_mode.state.enabled:
+            return (sum_to(grad, sa) if ga else None), _as_grad(-grad.array, sb)
         return (sum_to(grad, sa) if ga else None), (sum_to(-grad, sb) if gb else None)
 
 
@@ -131,6 +154,10 @@ class Mul(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
+        if _raw(grad, a, b):
+            g = grad.array
+            return (_as_grad(g * b.array, a.array.shape) if ga else None), \
+                (_as_grad(g * a.array, b.array.shape) if gb else None)
         return (sum_to(grad * b, a.shape) if ga else None), (sum_to(grad * a, b.shape) if gb else None)
 
 
@@ -142,6 +169,10 @@ class Div(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
+        if _raw(grad, a, b):
+            g, x, y = grad.array, a.array, b.array
+            return (_as_grad(g / y, x.shape) if ga else None), \
+                (_as_grad(-g * ((x / y) / y), y.shape) if gb else None)
         return (sum_to(grad / b, a.shape) if ga else None), \
             (sum_to(-grad * ((a / b) / b), b.shape) if gb else None)   # torch's div_tensor_other_backward
 
@@ -181,6 +212,8 @@ class Neg(Function):
         return -x.array
 
     def backward(self, grad):
+        if not grad_mode.state.enabled:
+            return wrap(-grad.array)
         return -grad
 
 
@@ -196,6 +229,8 @@ class PowScalar(Function):
         e = self.exponent
         if e == 0:
             return grad.new_zeros(x.shape)
+        if type(e) in (int, float) and _raw(grad, x):   # Python numbers: NumPy keeps the array's dtype, as torch
+            return wrap(grad.array * (e * (_pow_scalar(x.array, e - 1) if e != 2 else x.array)))
         return grad * (e * (x ** (e - 1) if e != 2 else x))
 
 

@@ -1,7 +1,9 @@
 """Unary elementwise math. Integer inputs of float functions compute in the default float dtype."""
 import math
 
-from .. import backend, dtypes
+import numpy as np
+
+from .. import backend, dtypes, grad_mode
 from ..function import Function
 from ..tensor import wrap
 from .arithmetic import cast
@@ -15,13 +17,22 @@ def floating(x):
 
 
 def _xp(x):
-    return backend.array_module(x.array)
+    return np if type(x.array) is np.ndarray else backend.array_module(x.array)
+
+
+def _raw(grad, x=None):
+    """backward may run on arrays (the same arithmetic, no Tensor ops): no graph of the backward is recorded
+    and grad has the dtype of the op's input and output (unary float ops keep their input's dtype)."""
+    return not grad_mode.state.enabled and (x is None or x.array.dtype == grad.array.dtype)
 
 
 class Exp(Function):
     saves_output = True
     def forward(self, x): return _xp(x).exp(x.array)
-    def backward(self, grad): return grad * self.output
+    def backward(self, grad):
+        if _raw(grad):
+            return wrap(grad.array * self.output_array())
+        return grad * self.output
 
 
 class Exp2(Function):
@@ -34,7 +45,11 @@ class Log(Function):
     def forward(self, x):
         self.save_for_backward(x)
         return _xp(x).log(x.array)
-    def backward(self, grad): return grad / self.saved_tensors[0]
+    def backward(self, grad):
+        x, = self.saved_tensors
+        if _raw(grad, x):
+            return wrap(grad.array / x.array)
+        return grad / x
 
 
 class Log2(Function):
@@ -68,7 +83,10 @@ class Expm1(Function):
 class Sqrt(Function):
     saves_output = True
     def forward(self, x): return _xp(x).sqrt(x.array)
-    def backward(self, grad): return grad / (2 * self.output)
+    def backward(self, grad):
+        if _raw(grad):
+            return wrap(grad.array / (2 * self.output_array()))
+        return grad / (2 * self.output)
 
 
 class Rsqrt(Function):
@@ -152,6 +170,9 @@ class Tanh(Function):
     saves_output = True
     def forward(self, x): return _xp(x).tanh(x.array)
     def backward(self, grad):
+        if _raw(grad):
+            out = self.output_array()
+            return wrap(grad.array * (1 - out * out))
         out = self.output
         return grad * (1 - out * out)
 
@@ -163,9 +184,13 @@ class Sigmoid(Function):
         xp = _xp(x)
         # exp of a non-positive number only: no overflow for large |x|
         e = xp.exp(-xp.abs(x.array))
-        return xp.where(x.array >= 0, 1 / (1 + e), e / (1 + e)).astype(x.array.dtype, copy=False)
+        # 1 / (1 + e) where x >= 0, e / (1 + e) elsewhere: the same values with one division instead of two
+        return xp.where(x.array >= 0, 1, e) / (1 + e)
 
     def backward(self, grad):
+        if _raw(grad):
+            out = self.output_array()
+            return wrap(grad.array * out * (1 - out))
         out = self.output
         return grad * out * (1 - out)
 
@@ -177,6 +202,8 @@ class Relu(Function):
         return _xp(x).maximum(x.array, 0)
 
     def backward(self, grad):   # torch's threshold_backward: zero where out <= 0, so NaN passes the gradient
+        if _raw(grad):   # the same on the arrays: a bool mask keeps grad's dtype
+            return wrap(grad.array * ~(self.output_array() <= 0))
         return grad * ~(self.output <= 0)
 
 
@@ -207,7 +234,7 @@ class ZeroGrad(Function):
 
 
 def _unary(cls, x):
-    return cls.apply(floating(x))
+    return cls.apply(x if x.array.dtype.kind in 'fc' else floating(x))
 
 
 def exp(x): return _unary(Exp, x)

@@ -47,7 +47,8 @@ def _pil_to_array(pic):
 
 
 class ToTensor:
-    """PIL image or H x W (x C) array -> C x H x W tensor; uint8 data becomes float32 in [0, 1]."""
+    """PIL image or H x W (x C) array -> C x H x W tensor; uint8 data becomes the default float dtype
+    (float32 unless set_default_dtype changed it) in [0, 1], as torchvision's."""
 
     def __call__(self, pic):
         if not (_is_pil(pic) or isinstance(pic, np.ndarray)):
@@ -59,8 +60,10 @@ class ToTensor:
         else:
             a = _pil_to_array(pic)
         a = np.ascontiguousarray(a.transpose(2, 0, 1))
-        if a.dtype == np.uint8:
-            a = a.astype(np.float32) / np.float32(255)
+        if a.dtype == np.uint8:   # torchvision: img.to(torch.get_default_dtype()).div(255)
+            import autograd
+            default = autograd.get_default_dtype().numpy_dtype
+            a = a.astype(default) / default.type(255)
         return wrap(a)
 
     def __repr__(self):
