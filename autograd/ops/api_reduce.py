@@ -212,7 +212,7 @@ def _cumulative_extreme(x, dim, largest, op):
     a = x.array if x.ndim else x.array.reshape(1)
     moved = xp.moveaxis(a, d, 0)
     idx = xp.zeros(moved.shape, dtype=np.int64)
-    best = moved[0].copy()
+    best = moved[0].copy() if moved.shape[0] else None   # an empty dim: no steps, empty results
     for i in range(1, moved.shape[0]):   # ties and nan take the later index, as torch's kernels do
         v = moved[i]
         take = xp.isnan(v) | (~xp.isnan(best) & ((v >= best) if largest else (v <= best)))
