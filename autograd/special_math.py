@@ -44,6 +44,8 @@ def _cupyx(name, a, *args):
 
 
 def _lgamma1(v):
+    if math.isinf(v):
+        return math.inf      # lgamma(+-inf) = inf, as C's lgamma (and torch)
     if v <= 0 and v == math.floor(v):
         return math.inf
     try:

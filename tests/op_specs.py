@@ -435,22 +435,22 @@ OPS = [
     Op('topk_values', lambda m, x, largest: x.topk(2, -1, largest).values,
        lambda d: ([d(shape(1, 3, 2))], {'largest': d(st.booleans())}), grad=False),
     # ---- issue 8 (views): scatter/index writes and as_strided (strategies in view_specs.py)
-    # (hard points not swept for these rows yet: hard=() until they are; see test_ops_property)
+    # (their options depend on the sizes, so hard values only: VALUES)
     Op('scatter_reduce', lambda m, x, src, idx, dim, reduce, include_self:
        x.scatter_reduce(dim, idx, src, reduce, include_self=include_self),
-       vs.scatter_reduce_opts, index_inputs=vs.scatter_reduce_index, hard=()),
+       vs.scatter_reduce_opts, index_inputs=vs.scatter_reduce_index, hard=VALUES),
     Op('scatter_value', lambda m, x, idx, dim: x.scatter(dim, idx, -0.5),
        lambda d: (lambda sh: ([sh], {'dim': d(st.integers(0, len(sh) - 1))}))(d(shape(1, 3))),
-       index_inputs=lambda shapes, opts, rng: [rng.integers(0, shapes[0][opts['dim']], shapes[0])], hard=()),
+       index_inputs=lambda shapes, opts, rng: [rng.integers(0, shapes[0][opts['dim']], shapes[0])], hard=VALUES),
     Op('index_add', lambda m, x, src, idx, dim, alpha: x.index_add(dim, idx, src, alpha=alpha),
-       with_dims(vs.index_source_opts, alpha=lambda s: st.sampled_from([1, -2.5])), index_inputs=vs.repeated_indices, hard=()),
+       with_dims(vs.index_source_opts, alpha=lambda s: st.sampled_from([1, -2.5])), index_inputs=vs.repeated_indices, hard=VALUES),
     Op('index_copy', lambda m, x, src, idx, dim: x.index_copy(dim, idx, src), vs.index_copy_opts,
-       index_inputs=vs.unique_indices, hard=()),
+       index_inputs=vs.unique_indices, hard=VALUES),
     Op('index_fill', lambda m, x, v, idx, dim: (x.index_fill(dim, idx, -1.5), x.index_fill(dim, idx, v)),
-       vs.index_fill_opts, index_inputs=vs.fill_indices, hard=()),
+       vs.index_fill_opts, index_inputs=vs.fill_indices, hard=VALUES),
     Op('index_put', lambda m, x, v, *idx, k, n, accumulate: x.index_put(idx, v, accumulate=accumulate),
-       vs.index_put_opts, index_inputs=vs.put_indices, hard=()),
-    Op('as_strided', lambda m, x, size, stride, offset: x.as_strided(size, stride, offset), vs.as_strided_opts, hard=()),
+       vs.index_put_opts, index_inputs=vs.put_indices, hard=VALUES),
+    Op('as_strided', lambda m, x, size, stride, offset: x.as_strided(size, stride, offset), vs.as_strided_opts, hard=VALUES),
     Op('as_strided_fn', lambda m, x, size, stride, offset: m.as_strided(x * 2, size, stride, offset),
-       vs.as_strided_opts, hard=()),
+       vs.as_strided_opts, hard=VALUES),
 ]

@@ -9,6 +9,7 @@ import collections
 import numpy as np
 
 from .. import backend
+from ..function import Function
 from ..tensor import Tensor, wrap
 from .arithmetic import where
 from .elementwise import floating
@@ -53,6 +54,8 @@ def _kth_index(x, dim, k, nan_last=True):
 def kthvalue(x, k, dim=-1, keepdim=False):
     d = _dim_of(x, dim, 'kthvalue')
     n = x.shape[d] if x.ndim else 1
+    if n == 0:   # torch checks the empty dim first, with an IndexError
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     return _select(x, d, _kth_index(x, d, k - 1), keepdim, 'kthvalue')
@@ -171,9 +174,20 @@ def nanquantile(x, q, dim=None, keepdim=False, *, interpolation='linear'):
     return quantile(x, q, dim, keepdim, interpolation=interpolation, ignore_nan=True)
 
 
+class _NanToZero(Function):
+    """NaN -> 0 with torch's nansum gradient, grad * (x is not NaN): a product, so an infinite grad (nanmean
+    over only NaNs divides by a zero count) gives NaN there, as in torch."""
+    def forward(self, x):
+        self.keep = wrap(~backend.array_module(x.array).isnan(x.array))
+        return where(self.keep, x.detach(), 0.0).array
+
+    def backward(self, grad):
+        return grad * self.keep
+
+
 def nansum(x, dim=None, keepdim=False, *, dtype=None):
     if x.array.dtype.kind in 'fc':
-        x = where(x.isnan(), 0.0, x)
+        x = _NanToZero.apply(x)
     dim = tuple(range(x.ndim)) if dim is None and keepdim else dim
     return x.sum(dim, keepdim, dtype=dtype) if dim is not None else x.sum(dtype=dtype)
 
@@ -198,7 +212,7 @@ def _cumulative_extreme(x, dim, largest, op):
     a = x.array if x.ndim else x.array.reshape(1)
     moved = xp.moveaxis(a, d, 0)
     idx = xp.zeros(moved.shape, dtype=np.int64)
-    best = moved[0].copy()
+    best = moved[0].copy() if moved.shape[0] else None   # an empty dim: no steps, empty results
     for i in range(1, moved.shape[0]):   # ties and nan take the later index, as torch's kernels do
         v = moved[i]
         take = xp.isnan(v) | (~xp.isnan(best) & ((v >= best) if largest else (v <= best)))

@@ -133,11 +133,29 @@ def sinc(x):
     return where(zero, 1.0, px.sin() / px)
 
 
+class Logit(Function):
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given. Gradient as torch's
+    logit_backward: 1 / (x (1 - x)) inside [0, 1] (inf at 0 and 1), NaN outside it; with eps, 0 outside
+    [eps, 1 - eps]."""
+    def forward(self, x, eps):
+        self.eps = eps
+        self.save_for_backward(x)
+        xp = _xp(x)
+        a = x.array if eps is None else xp.clip(x.array, eps, 1 - eps)
+        return xp.log(a / (1 - a))
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        if self.eps is None:
+            return where((x < 0) | (x > 1), math.nan, grad / (x * (1 - x)))
+        # torch: 0 outside [eps, 1 - eps]; x is left unmasked so the second derivative at +-inf is NaN, as
+        # torch's composite (create_graph) backward gives
+        inside = (x >= self.eps) & (x <= 1 - self.eps)
+        return where(inside, grad / (x * (1 - x)), 0.0)
+
+
 def logit(x, eps=None):
-    x = floating(x)
-    if eps is not None:
-        x = x.clamp(eps, 1 - eps)
-    return (x / (1 - x)).log()
+    return Logit.apply(floating(x), eps=eps)
 
 
 def expit(x): return floating(x).sigmoid()
@@ -151,16 +169,38 @@ def entr(x):
     return where(positive, val, where(x == 0, x * 0, x * 0 - math.inf))
 
 
-def xlogy(x, y):
-    x, y = _float_operands(x, y)
+def _xlog(x, y, log1p):
+    """x * log(y) (log1p(y)), 0 where x = 0 unless y is NaN."""
     zero = (x == 0) & ~y.isnan()
-    return where(zero, 0.0, x * where(zero, 1.0, y).log())
+    return where(zero, 0.0, x * (where(zero, 0.0, y).log1p() if log1p else where(zero, 1.0, y).log()))
+
+
+class XLogY(Function):
+    """xlogy / xlog1py with torch's derivatives.yaml gradients: d/dx = xlogy(grad, y) (0 where x = 0 and
+    y <= 0, resp. y <= -1), d/dy = grad x / y (resp. / (y + 1)): NaN at x = y = 0, as torch's."""
+    def forward(self, x, y, log1p):
+        self.log1p = log1p
+        self.save_for_backward(x, y)
+        return _xlog(x, y, log1p).array
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        lp = self.log1p
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            gx = where((x == 0) & (y <= (-1.0 if lp else 0.0)), 0.0, _xlog(grad, y, lp))
+            gx = sum_to(gx, x.shape)
+        if self.needs_input_grad[1]:
+            gy = sum_to(grad * x / ((y + 1) if lp else y), y.shape)
+        return gx, gy
+
+
+def xlogy(x, y):
+    return XLogY.apply(*_float_operands(x, y), log1p=False)
 
 
 def xlog1py(x, y):
-    x, y = _float_operands(x, y)
-    zero = (x == 0) & ~y.isnan()
-    return where(zero, 0.0, x * where(zero, 0.0, y).log1p())
+    return XLogY.apply(*_float_operands(x, y), log1p=True)
 
 
 def ndtr(x):
@@ -201,8 +241,11 @@ class Atan2(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         r = a * a + b * b
-        ga = sum_to(grad * b / r, a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to(grad * -a / r, b.shape) if self.needs_input_grad[1] else None
+        # torch defines the gradient at the origin as 0 (its atan2_backward masks r == 0); the unmasked
+        # 0 / 0 below makes the second derivative there NaN, as torch's is
+        at_origin = r == 0
+        ga = sum_to(where(at_origin, 0.0, grad * b / r), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(where(at_origin, 0.0, grad * -a / r), b.shape) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -232,7 +275,8 @@ def hypot(a, b):
 
 
 class LogAddExp(Function):
-    """log(e^a + e^b) (base 2: log2(2^a + 2^b)); d/da = 1 / (1 + base^(b - a))."""
+    """log(e^a + e^b) (base 2: log2(2^a + 2^b)); d/da = 1 / (1 + base^(b - a)), written as torch's
+    derivatives.yaml writes it (not as a sigmoid), so the second derivative is NaN where torch's is (a = -inf)."""
     def forward(self, a, b, base2):
         self.save_for_backward(a, b)
         self.base2 = base2
@@ -241,9 +285,9 @@ class LogAddExp(Function):
 
     def backward(self, grad):
         a, b = self.saved_tensors
-        d = (a - b) * (math.log(2) if self.base2 else 1)
-        ga = sum_to(grad * d.sigmoid(), a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to(grad * (-d).sigmoid(), b.shape) if self.needs_input_grad[1] else None
+        def power(d): return 2 ** d if self.base2 else d.exp()
+        ga = sum_to(grad / (1 + power(b - a)), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(grad / (1 + power(a - b)), b.shape) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -261,9 +305,12 @@ class CopySign(Function):
 
     def backward(self, grad):
         a, b = self.saved_tensors
-        ratio = where(a == 0, 0.0, self.output / where(a == 0, 1.0, a))
+        # as torch's copysign_tensor_self_backward: result / self, masked at 0 afterwards (so the second
+        # derivative there is NaN, as torch's)
+        ratio = where(a == 0, 0.0, self.output / a)
         ga = sum_to(grad * ratio, a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to(grad * 0, b.shape) if self.needs_input_grad[1] else None
+        # zeros_like(other), as torch: not grad * 0 (NaN where grad is), constant under create_graph
+        gb = wrap(_xp(b).zeros_like(b.array)) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -384,18 +431,23 @@ def zeta(x, q):
 
 
 
-def asinh(x):
-    """log(x + sqrt(x^2 + 1)), by odd symmetry from |x| to keep small and negative x accurate."""
-    x = floating(x)
-    a = x.abs()
-    return x.sign() * (a + a * a / (1 + (a * a + 1).sqrt())).log1p()
+class InverseHyperbolic(Function):
+    """asinh, acosh, atanh by NumPy's (CuPy's) ufuncs; derivatives as torch's derivatives.yaml:
+    (x^2 + 1)^-1/2, (x^2 - 1)^-1/2 and 1 / (1 - x^2) (so 0 at +-inf, inf at acosh's 1, NaN below it)."""
+    def forward(self, x, kind):
+        self.kind = kind
+        self.save_for_backward(x)
+        return getattr(_xp(x), {'asinh': 'arcsinh', 'acosh': 'arccosh', 'atanh': 'arctanh'}[kind])(x.array)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        if self.kind == 'asinh':
+            return grad * (x * x + 1).rsqrt()
+        if self.kind == 'acosh':
+            return grad * (x * x - 1).rsqrt()
+        return grad / (1 - x * x)
 
 
-def acosh(x):
-    x = floating(x)
-    return (x + (x * x - 1).sqrt()).log()
-
-
-def atanh(x):
-    x = floating(x)
-    return 0.5 * ((2 * x) / (1 - x)).log1p()
+def asinh(x): return InverseHyperbolic.apply(floating(x), kind='asinh')
+def acosh(x): return InverseHyperbolic.apply(floating(x), kind='acosh')
+def atanh(x): return InverseHyperbolic.apply(floating(x), kind='atanh')
