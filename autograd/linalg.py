@@ -259,6 +259,11 @@ def multi_dot(tensors):
 
 
 def vecdot(x, y, *, dim=-1):
+    """sum(x * y) along dim, broadcasting; two 1-d vectors must have one size (torch's RuntimeError)."""
+    nx, ny = x.shape[dim] if x.ndim else None, y.shape[dim] if y.ndim else None
+    if x.ndim == 1 and y.ndim == 1 and nx != ny:   # torch's 1-d case is a dot product: sizes must agree
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{nx}] and src [{ny}] to have the same "
+                           f"number of elements, but got {nx} and {ny} elements respectively")
     return (x * y).sum(dim)
 
 

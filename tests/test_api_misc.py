@@ -206,3 +206,17 @@ def test_functional_distances_are_the_tensor_functions():
         theirs = getattr(torch.nn.functional, name)(torch.tensor(a), torch.tensor(a[::-1].copy()))
         assert_close(ours.numpy(), theirs.numpy())
     assert_close(F.pdist(autograd.tensor(a)).numpy(), torch.nn.functional.pdist(torch.tensor(a)).numpy())
+
+
+def test_vecdot_of_two_vectors_of_different_sizes_raises_torchs_error():
+    """Found by a fresh-clone run: two 1-d vectors do not broadcast in torch's vecdot (a 0-d one does)."""
+    for a, b in [((1,), (2,)), ((), (2,)), ((3, 1), (2,))]:
+        theirs = ours = None
+        try:
+            theirs = tuple(torch.linalg.vecdot(torch.ones(a), torch.ones(b)).shape)
+        except RuntimeError as e:
+            with pytest.raises(RuntimeError, match=str(e).split(',')[0]):
+                autograd.linalg.vecdot(autograd.ones(a), autograd.ones(b))
+            continue
+        ours = tuple(autograd.linalg.vecdot(autograd.ones(a), autograd.ones(b)).shape)
+        assert ours == theirs
