@@ -40,7 +40,8 @@ class Stop(Exception):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='python -m autograd.examples.mnist', description=__doc__.split('\n')[0])
     p.add_argument('--dataset', choices=DATASETS, default='mnist')
-    p.add_argument('--model', choices=MODELS, default='cnn', help='mlp: 784-512-512-10; cnn: a LeNet')
+    p.add_argument('--model', choices=MODELS, default='cnn', help='mlp: 784-512-512-10; cnn (= lenet): a LeNet-style 2-conv net; seed_cnn: the 3-conv net of '
+                   'the seed tutorial')
     p.add_argument('--epochs', type=int, default=10, help='total epochs, counting those of a resumed run')
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--optimizer', choices=DEFAULT_LR, default='adam')
