@@ -1,12 +1,13 @@
 """torch.nn.utils.parametrizations: weight_norm and spectral_norm as parametrizations (state-dict keys
 parametrizations.<name>.original0/1 and parametrizations.<name>.original + 0._u / 0._v, as torch's).
-orthogonal is not implemented (NotImplementedError)."""
+orthogonal lives in _orthogonal.py."""
 from autograd.grad_mode import no_grad
 
 from .. import functional as F
 from ..module import Module
 from . import parametrize
 from ._norms import _weight_norm, norm_except_dim
+from ._orthogonal import orthogonal  # noqa: F401
 
 __all__ = ['orthogonal', 'spectral_norm', 'weight_norm']
 
@@ -104,8 +105,3 @@ def spectral_norm(module, name='weight', n_power_iterations=1, eps=1e-12, dim=No
         dim = 1 if isinstance(module, ConvTranspose2d) or type(module).__name__ in names else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
-
-
-def orthogonal(module, name='weight', orthogonal_map=None, *, use_trivialization=True):
-    raise NotImplementedError("parametrizations.orthogonal is not implemented yet; use nn.init.orthogonal_ for an "
-                              "orthogonal initialisation, or weight_norm / spectral_norm")
