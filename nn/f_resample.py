@@ -356,7 +356,8 @@ def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corner
     """Sample input (N, C, H, W) at grid (N, Ho, Wo, 2) (x, y in [-1, 1]): output (N, C, Ho, Wo).
 
     mode: bilinear, nearest, bicubic; padding_mode: zeros, border, reflection. Differentiable in input and
-    grid (nearest has a zero grid gradient). 5-D (volumetric) input is not supported."""
+    grid (nearest has a zero grid gradient). 5-D input (N, C, D, H, W) with grid (N, Do, Ho, Wo, 3) samples
+    trilinearly ('bilinear') or by nearest voxel; bicubic is 4-D only, as in torch."""
     if mode not in ('bilinear', 'nearest', 'bicubic'):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
                          f"but got: '{mode}'")
@@ -366,10 +367,9 @@ def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
+    if input.dim() == 5 and grid.dim() == 5 and grid.shape[-1] == 3:
+        return _grid_sample_3d(input, grid, mode, padding_mode, align_corners)
     if input.dim() != 4 or grid.dim() != 4 or grid.shape[-1] != 2:
-        if input.dim() == 5:
-            raise NotImplementedError("grid_sample: 5-D (volumetric) input is not supported yet; sample each "
-                                      "depth slice with 4-D input")
         raise RuntimeError(f"grid_sampler(): expected 4D input and grid with same number of dimensions and grid "
                            f"of shape (N, H, W, 2), but got input with sizes {list(input.shape)} and grid with "
                            f"sizes {list(grid.shape)}")
@@ -416,6 +416,40 @@ def grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corner
                 _tap_index(y0 + (i - 1), h, padding_mode, align_corners)
             term = tap(iy, ix, wx[j] * wy[i])
             out = term if out is None else out + term
+    return out
+
+
+def _grid_sample_3d(input, grid, mode, padding_mode, align_corners):
+    """Volumetric grid_sample: the 4-D path's taps with a depth coordinate (8 trilinear taps)."""
+    if mode == 'bicubic':
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    n, c, d, h, w = input.shape
+    do, ho, wo = grid.shape[1], grid.shape[2], grid.shape[3]
+    x = _source(grid[..., 0], w, padding_mode, align_corners)
+    y = _source(grid[..., 1], h, padding_mode, align_corners)
+    z = _source(grid[..., 2], d, padding_mode, align_corners)
+    flat = input.reshape(n, c, d * h * w)
+
+    def tap(iz, iy, ix, weight):
+        inside = (ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1) & (iz >= 0) & (iz <= d - 1)
+        index = ((iz.clamp(0, d - 1) * h + iy.clamp(0, h - 1)) * w + ix.clamp(0, w - 1)).long()
+        index = index.reshape(n, 1, do * ho * wo).expand(n, c, do * ho * wo)
+        values = flat.gather(2, index).reshape(n, c, do, ho, wo)
+        return values * (weight * inside.to(weight.dtype)).unsqueeze(1)
+
+    if mode == 'nearest':
+        return tap(z.detach().round(), y.detach().round(), x.detach().round(), x * 0 + y * 0 + z * 0 + 1)
+    x0, y0, z0 = x.detach().floor(), y.detach().floor(), z.detach().floor()
+    tx, ty, tz = x - x0, y - y0, z - z0
+    out = None
+    for dz, wz in ((0, 1 - tz), (1, tz)):
+        for dy, wy in ((0, 1 - ty), (1, ty)):
+            for dx, wx in ((0, 1 - tx), (1, tx)):
+                term = tap(z0 + dz, y0 + dy, x0 + dx, wx * wy * wz)
+                out = term if out is None else out + term
     return out
 
 
