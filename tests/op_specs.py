@@ -438,7 +438,9 @@ OPS = [
     # (their options depend on the sizes, so hard values only: VALUES)
     Op('scatter_reduce', lambda m, x, src, idx, dim, reduce, include_self:
        x.scatter_reduce(dim, idx, src, reduce, include_self=include_self),
-       vs.scatter_reduce_opts, index_inputs=vs.scatter_reduce_index, hard=VALUES),
+       # no zeros here: torch refuses the double backward when >1 zeros meet at one position (zeros are tested
+       # first-order in tests/test_scatter_index.py)
+       vs.scatter_reduce_opts, index_inputs=vs.scatter_reduce_index, hard=('tie', 'inf', 'nan')),
     Op('scatter_value', lambda m, x, idx, dim: x.scatter(dim, idx, -0.5),
        lambda d: (lambda sh: ([sh], {'dim': d(st.integers(0, len(sh) - 1))}))(d(shape(1, 3))),
        index_inputs=lambda shapes, opts, rng: [rng.integers(0, shapes[0][opts['dim']], shapes[0])], hard=VALUES),
