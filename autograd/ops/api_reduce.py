@@ -101,6 +101,8 @@ def nanmedian(x, dim=None, keepdim=False):
 def mode(x, dim=-1, keepdim=False):
     """The most frequent value along dim (the smallest among equally frequent ones) and its last index."""
     d = _dim_of(x, dim, 'mode')
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     a = backend.to_host(x.array if x.ndim else x.array.reshape(1))
     moved = np.moveaxis(a, d, -1)
     rows = moved.reshape(-1, moved.shape[-1])
