@@ -589,7 +589,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
                 self.grad_fn = result.grad_fn
                 self.requires_grad = True
             if result.grad_fn is not None and result.grad_fn.saves_output:
-                result.grad_fn._output = (self.array, self._vc, self._vc[0])
+                result.grad_fn._set_output(self.array, self._vc, self._vc[0])
         return self
 
     def _check_inplace_allowed(self):
