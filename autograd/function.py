@@ -15,7 +15,8 @@ from .tensor import Tensor, wrap, _NUMPY_SCALAR
 
 _ndarray = np.ndarray
 _asarray = np.asarray
-_new_tensor = object.__new__
+_new_tensor = _new_node = object.__new__
+_state = grad_mode.state   # one object for the whole process (grad_mode never replaces it)
 # Nodes are many and live until backward: every object a node keeps is one more for Python's cyclic
 # collector to traverse, whose full passes over a growing graph dominate tiny-op workloads (see Node). So
 # nodes share their needs_input_grad tuples (a handful of patterns) instead of holding one each.
@@ -115,6 +116,8 @@ class Function(Node):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if '__init__' in cls.__dict__:   # apply makes nodes with object.__new__ (one call less per op)
+            raise TypeError(f"{cls.__name__}: a Function node takes no __init__; set its state in forward")
         if '_variant_of' in cls.__dict__:
             return
         cls.op_name = cls.__name__           # the readable name in the source, e.g. 'Add'
@@ -139,13 +142,13 @@ class Function(Node):
     @classmethod
     def apply(cls, *inputs, **options):
         """Run forward on Tensors, and record a node when grad mode is on and an input requires grad."""
-        if grad_mode.state.instrumented:   # anomaly mode, saved-tensor hooks, the profiler or a trace
+        if _state.instrumented:   # anomaly mode, saved-tensor hooks, the profiler or a trace
             from .instrument import instrumented_apply
             return instrumented_apply(cls, inputs, options)
-        fn = cls()
+        fn = _new_node(cls)   # cls() without the type call's __init__ lookup (nodes have no __init__)
         fn._saved = ()
         try:
-            out = fn.forward(*inputs, **options)
+            out = fn.forward(*inputs, **options) if options else fn.forward(*inputs)
         except ValueError:   # NumPy's broadcasting error, in torch's words and class
             message = broadcast_error([t.array.shape for t in inputs])
             if message is None:
@@ -165,7 +168,7 @@ class Function(Node):
         t._grad = t.grad_fn = t._hooks = t._accumulator = t._base = None
         t._vc = [0]
         t._retains_grad = False
-        if grad_mode.state.enabled:
+        if _state.enabled:
             n = len(inputs)
             if n == 2:   # the common binary op: its edges in slots (see Node), no tuples built
                 a, b = inputs

@@ -6,7 +6,9 @@ import numpy as np
 from .. import backend, dtypes, grad_mode
 from ..function import Function
 from ..tensor import wrap
-from .arithmetic import cast
+from .arithmetic import ARRAY_OUT, cast
+
+_ndarray = np.ndarray
 
 
 def floating(x):
@@ -26,9 +28,13 @@ def _raw(grad, x=None):
     return not grad_mode.state.enabled and (x is None or x.array.dtype == grad.array.dtype)
 
 
+# The hot unary ops (exp, tanh, sigmoid, relu) call NumPy's ufuncs with out=ARRAY_OUT (arithmetic.py): a 0-d
+# result stays an array, with no re-wrapping.
 class Exp(Function):
     saves_output = True
-    def forward(self, x): return _xp(x).exp(x.array)
+    def forward(self, x):
+        a = x.array
+        return np.exp(a, out=ARRAY_OUT) if type(a) is _ndarray else _xp(x).exp(a)
     def backward(self, grad):
         if _raw(grad):
             return wrap(grad.array * self.output_array())
@@ -168,7 +174,9 @@ class Cosh(Function):
 
 class Tanh(Function):
     saves_output = True
-    def forward(self, x): return _xp(x).tanh(x.array)
+    def forward(self, x):
+        a = x.array
+        return np.tanh(a, out=ARRAY_OUT) if type(a) is _ndarray else _xp(x).tanh(a)
     def backward(self, grad):
         if _raw(grad):
             out = self.output_array()
@@ -181,11 +189,14 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
+        a = x.array
+        if type(a) is _ndarray and a.dtype in _SIGMOID_CLAMP:
+            return _sigmoid(a)
         xp = _xp(x)
         # exp of a non-positive number only: no overflow for large |x|
-        e = xp.exp(-xp.abs(x.array))
+        e = xp.exp(-xp.abs(a))
         # 1 / (1 + e) where x >= 0, e / (1 + e) elsewhere: the same values with one division instead of two
-        return xp.where(x.array >= 0, 1, e) / (1 + e)
+        return xp.where(a >= 0, 1, e) / (1 + e)
 
     def backward(self, grad):
         if _raw(grad):
@@ -199,12 +210,46 @@ class Relu(Function):
     saves_output = True
 
     def forward(self, x):
-        return _xp(x).maximum(x.array, 0)
+        a = x.array
+        if type(a) is _ndarray:   # a zero of a's dtype: a Python 0 costs NumPy a slower scalar promotion
+            zero = _ZEROS.get(a.dtype)
+            if zero is None:
+                zero = _ZEROS[a.dtype] = np.zeros((), a.dtype)
+                zero.flags.writeable = False
+            return np.maximum(a, zero, out=ARRAY_OUT)
+        return _xp(x).maximum(a, 0)
 
     def backward(self, grad):   # torch's threshold_backward: zero where out <= 0, so NaN passes the gradient
         if _raw(grad):   # the same on the arrays: a bool mask keeps grad's dtype
             return wrap(grad.array * ~(self.output_array() <= 0))
         return grad * ~(self.output <= 0)
+
+
+_ZEROS = {}   # dtype -> a read-only 0-d zero of it
+
+
+# sigmoid of float32/float64 NumPy arrays as torch's CPU kernel computes it, 1 / (1 + exp(-x)), in four ufunc
+# calls in place (the stable two-branch form takes seven): -x is clamped to the largest value whose exp is
+# finite, so that exp never overflows (NumPy would warn); below it torch's result is 0 and ours at most
+# 1 / (1 + finfo.max) (2.9e-39 in float32), the same within any tolerance. NaN passes through (minimum keeps
+# it). A 0-d input computes in Python floats (no ufunc calls), then rounds once to its dtype.
+_SIGMOID_CLAMP = {np.dtype(np.float32): 88.72, np.dtype(np.float64): 709.78}   # exp() of it is finite
+_SIGMOID_CLAMP_ARRAY = {dt: np.full((), v, dt) for dt, v in _SIGMOID_CLAMP.items()}
+_ONES = {dt: np.ones((), dt) for dt in _SIGMOID_CLAMP}
+
+
+def _sigmoid(a):
+    dt = a.dtype
+    if not a.ndim:
+        v = -float(a)
+        if v > _SIGMOID_CLAMP[dt]:
+            v = _SIGMOID_CLAMP[dt]
+        return np.asarray(1.0 / (1.0 + math.exp(v)), dt)
+    e = np.negative(a)
+    np.minimum(e, _SIGMOID_CLAMP_ARRAY[dt], out=e)
+    np.exp(e, out=e)
+    np.add(e, _ONES[dt], out=e)
+    return np.divide(_ONES[dt], e, out=e)
 
 
 class Abs(Function):
