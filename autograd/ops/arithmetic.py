@@ -183,9 +183,11 @@ class Mul(Function):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
         if _raw(grad, a, b):
-            g = grad.array
-            return (_as_grad(g * b.array, a.array.shape) if ga else None), \
-                (_as_grad(g * a.array, b.array.shape) if gb else None)
+            g, x, y = grad.array, a.array, b.array
+            if type(g) is _ndarray:   # NumPy: 0-d products stay arrays
+                return (_as_grad(_multiply(g, y, out=ARRAY_OUT), x.shape) if ga else None), \
+                    (_as_grad(_multiply(g, x, out=ARRAY_OUT), y.shape) if gb else None)
+            return (_as_grad(g * y, x.shape) if ga else None), (_as_grad(g * x, y.shape) if gb else None)
         return (sum_to(grad * b, a.shape) if ga else None), (sum_to(grad * a, b.shape) if gb else None)
 
 
