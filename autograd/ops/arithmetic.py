@@ -10,6 +10,7 @@ from ..tensor import Tensor, wrap
 
 
 _ndarray = np.ndarray
+_asarray = np.asarray
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 
 
@@ -68,6 +69,11 @@ def operands(a, b):
             dt = dtypes.result_type(((a.array.dtype, _priority(a)), (b.array.dtype, _priority(b))))
             return cast(a, dt), cast(b, dt)
         if _takes_tensor_dtype(b, a):
+            if type(a.array) is _ndarray:   # NumPy (no device look-up): x * 0.5, t - 1, ...
+                try:
+                    return a, wrap(_asarray(b, a.array.dtype))
+                except OverflowError:
+                    return a, wrap(_wrapped_int(np, b, a.array.dtype))
             xp = backend.array_module(a.array)
             try:
                 # on the GPU a fill kernel: CuPy's asarray of a number is a blocking host->device copy
@@ -77,6 +83,11 @@ def operands(a, b):
         b = as_operand(b, a)
         return cast(a, b.array.dtype), b
     if _takes_tensor_dtype(a, b):
+        if type(b.array) is _ndarray:   # NumPy (no device look-up): 1 - t, 0 + t (sum()), ...
+            try:
+                return wrap(_asarray(a, b.array.dtype)), b
+            except OverflowError:
+                return wrap(_wrapped_int(np, a, b.array.dtype)), b
         xp = backend.array_module(b.array)
         try:
             return wrap(xp.asarray(a, dtype=b.array.dtype) if xp is np else xp.full((), a, dtype=b.array.dtype)), b
