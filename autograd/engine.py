@@ -126,7 +126,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                     prev = grads.get(nxt)
                     if prev is None:
                         grads[nxt] = ig
-                        borrowed[nxt] = ig is g or ig.array.base is not None
+                        if type(nxt) is AccumulateGrad:   # only a leaf's node reads it (clones before storing)
+                            borrowed[nxt] = ig is g or ig.array.base is not None
                     else:
                         a, b = prev.array, ig.array
                         # summed on the arrays when no graph of the backward is recorded (same sum, no node)
