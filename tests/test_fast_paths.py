@@ -105,6 +105,19 @@ def test_fast_unary_forms_at_hard_points_match_torch(op, dtype):
                 assert_close(a, b, dtype)
 
 
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_sigmoid_underflows_to_torchs_exact_zero(dtype):
+    """Where exp(-x) overflows torch's sigmoid is exactly 0, so x * sigmoid(x) at -inf is NaN, not -inf."""
+    for values in ([float('-inf'), -1000.0, -750.0, -100.0], float('-inf'), -1000.0):
+        got = {}
+        for m in (autograd, torch):
+            x = m.tensor(values, dtype=getattr(m, dtype))
+            with np.errstate(invalid='ignore'):   # -inf * 0 (torch's NaN; NumPy would also warn)
+                got[m] = (m.sigmoid(x).numpy(), (x * m.sigmoid(x)).numpy())
+        for a, b in zip(got[autograd], got[torch]):
+            np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize('op', ['mul', 'add', 'sub', 'div', 'tanh', 'sigmoid', 'relu', 'exp'])
 def test_0d_results_are_writable_arrays(op):
     """0-d outputs stay writable arrays (not NumPy scalars), so in-place ops on them work as on torch's."""

@@ -191,7 +191,7 @@ class Sigmoid(Function):
 
     def forward(self, x):
         a = x.array
-        if type(a) is _ndarray and a.dtype in _SIGMOID_CLAMP:
+        if type(a) is _ndarray and a.dtype in _EXP_LIMIT:
             return _sigmoid(a)
         xp = _xp(x)
         # exp of a non-positive number only: no overflow for large |x|
@@ -242,27 +242,27 @@ def _scalar(number, like):
 
 
 # sigmoid of float32/float64 NumPy arrays as torch's CPU kernel computes it, 1 / (1 + exp(-x)), in four ufunc
-# calls in place (the stable two-branch form takes seven): -x is clamped to the largest value whose exp is
-# finite, so that exp never overflows (NumPy would warn); below it torch's result is 0 and ours at most
-# 1 / (1 + finfo.max) (2.9e-39 in float32), the same within any tolerance. NaN passes through (minimum keeps
-# it). A 0-d input computes in Python floats (no ufunc calls), then rounds once to its dtype.
-_SIGMOID_CLAMP = {np.dtype(np.float32): 88.72, np.dtype(np.float64): 709.78}   # exp() of it is finite
-_SIGMOID_CLAMP_ARRAY = {dt: np.full((), v, dt) for dt, v in _SIGMOID_CLAMP.items()}
-_ONES = {dt: np.ones((), dt) for dt in _SIGMOID_CLAMP}
+# calls in place (the stable two-branch form takes seven): where exp(-x) overflows (x below -88.72 in float32,
+# -709.78 in float64) the result is 1 / inf = 0 as torch's, with NumPy's overflow warning silenced (torch
+# warns about nothing; clamping -x instead would leave 2.9e-39 there, so x * sigmoid(x) at -inf would be
+# -inf where torch's is NaN). A 0-d input computes in Python floats (no ufunc calls), rounded once.
+_EXP_LIMIT = {np.dtype(np.float32): float(np.log(np.finfo(np.float32).max)),   # exp() of more is inf
+              np.dtype(np.float64): float(np.log(np.finfo(np.float64).max))}
+_ONES = {dt: np.ones((), dt) for dt in _EXP_LIMIT}
+_errstate = np.errstate
 
 
 def _sigmoid(a):
     dt = a.dtype
     if not a.ndim:
         v = -float(a)
-        if v > _SIGMOID_CLAMP[dt]:
-            v = _SIGMOID_CLAMP[dt]
-        return np.asarray(1.0 / (1.0 + math.exp(v)), dt)
-    e = np.negative(a)
-    np.minimum(e, _SIGMOID_CLAMP_ARRAY[dt], out=e)
-    np.exp(e, out=e)
-    np.add(e, _ONES[dt], out=e)
-    return np.divide(_ONES[dt], e, out=e)
+        return np.asarray(0.0 if v > _EXP_LIMIT[dt] else 1.0 / (1.0 + math.exp(v)), dt)   # NaN: exp(NaN)
+    one = _ONES[dt]
+    with _errstate(over='ignore'):
+        e = np.negative(a)
+        np.exp(e, out=e)
+    np.add(e, one, out=e)
+    return np.divide(one, e, out=e)
 
 
 class Abs(Function):
