@@ -306,7 +306,7 @@ _lu = collections.namedtuple('lu', ['P', 'L', 'U'])
 
 def lu_factor(A, *, pivot=True):
     from .ops import linalg_lu
-    return _lu_factor(*linalg_lu.lu_factor(A, pivot))
+    return _lu_factor(*linalg_lu.lu_factor_checked(A, pivot))
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False):
