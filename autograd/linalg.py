@@ -223,7 +223,12 @@ def matrix_power(A, n):
     _d.check_square('linalg.matrix_power', A) if A.ndim >= 2 else None
     if n == 0:
         from .creation import eye
-        return eye(A.shape[-1], dtype=A.dtype, device=A.device) + A * 0   # recorded, with a zero gradient
+        # torch copies eye into a clone of A: recorded, with a zero gradient, and eye whatever A holds (inf, NaN)
+        from .ops.arithmetic import where
+        from .creation import ones
+        from .dtypes import bool as bool_
+        keep = ones(A.shape, dtype=bool_, device=A.device)
+        return where(keep, eye(A.shape[-1], dtype=A.dtype, device=A.device), A)
     if n < 0:
         A, n = inv(A), -n
     result = None
@@ -237,6 +242,37 @@ def matrix_power(A, n):
     return result
 
 
+def _chain(ts):
+    """The product of 2-D ts in torch's order (multi_dot_impl): for three, (AB)C unless a c (b + d) >
+    b d (a + c); for more, the cheapest parenthesisation (matrix-chain dynamic programme, first split on
+    ties). The order decides where inf * 0 makes NaN, and the rounding."""
+    n = len(ts)
+    if n == 2:
+        return matmul(ts[0], ts[1])
+    if n == 3:
+        a, b, c, d = ts[0].shape[0], ts[1].shape[0], ts[2].shape[0], ts[2].shape[1]
+        if a * c * (b + d) > b * d * (a + c):
+            return matmul(ts[0], matmul(ts[1], ts[2]))
+        return matmul(matmul(ts[0], ts[1]), ts[2])
+    p = [t.shape[0] for t in ts] + [ts[-1].shape[1]]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+
+    def product(i, j):
+        if i == j:
+            return ts[i]
+        return matmul(product(i, split[i][j]), product(split[i][j] + 1, j))
+    return product(0, n - 1)
+
+
 def multi_dot(tensors):
     """A chain of matrix products; the first (last) tensor may be 1-D, a row (column) vector."""
     tensors = list(tensors)
@@ -248,9 +284,7 @@ def multi_dot(tensors):
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
     ts = ([tensors[0].unsqueeze(0)] if first else [tensors[0]]) + tensors[1:-1] + \
          ([tensors[-1].unsqueeze(-1)] if last else [tensors[-1]])
-    out = ts[0]
-    for t in ts[1:]:
-        out = matmul(out, t)
+    out = _chain(ts)
     if first:
         out = out.squeeze(0)
     if last:

@@ -510,6 +510,11 @@ def expm(xp, a):
     """exp(A) by scaling and squaring with a degree-18 Taylor polynomial (error below 1e-16 once
     ||A / 2^s||_1 <= 1/2); computed in float64 and cast back."""
     work = a.astype(xp.float64)
+    # a matrix holding inf or NaN: all NaN, as torch's (its norm would make the scaling exponent infinite)
+    bad = ~xp.isfinite(work).all(axis=(-2, -1)) if work.size else xp.zeros(work.shape[:-2], dtype=bool)
+    if bad.any():
+        out = expm(xp, xp.where(bad[..., None, None], 0.0, work))
+        return xp.where(bad[..., None, None], xp.nan, out).astype(a.dtype)
     norm = xp.abs(work).sum(-2).max() if work.size else 0.0
     s = builtins.max(0, int(math.ceil(math.log2(float(norm) / 0.5))) if norm > 0.5 else 0)
     work = work / (2.0 ** s)
