@@ -231,14 +231,19 @@ def matrix_power(A, n):
         return where(keep, eye(A.shape[-1], dtype=A.dtype, device=A.device), A)
     if n < 0:
         A, n = inv(A), -n
-    result = None
-    base = A
-    while n:   # binary powering, as torch does
-        if n & 1:
-            result = base if result is None else result @ base
-        n >>= 1
-        if n:
-            base = base @ base
+    # torch's order of products (linalg_matrix_power_impl): it decides where inf * 0 gives NaN
+    if n == 1:
+        return A.clone()
+    if n == 2:
+        return A @ A
+    if n == 3:
+        return (A @ A) @ A
+    result = z = None
+    while n > 0:   # binary powering: z = A^(2^k), result @ z for each set bit
+        bit, n = n % 2, n // 2
+        z = A if z is None else z @ z
+        if bit:
+            result = z if result is None else result @ z
     return result
 
 

@@ -236,52 +236,79 @@ def _inplace(name):
     return lambda m, a, b: getattr(a.clone(), name)(b)
 
 
+# Rows that call LAPACK draw no inf or NaN: what a factorisation returns for them is the LAPACK build's, not
+# a value torch defines (torch's MKL build gives NaN, finite entries or an error by driver and size: svd raises
+# on NaN but not on inf, lstsq hits an INTERNAL ASSERT on NaN, triangular solves skip zero entries and keep
+# finite ones). Our side never hands them to an iterative driver (linalg_decomp._nonfinite_guard): no hang.
+FINITE = ('zero', 'tie', 'empty')
+
+
 API_OPS = [
     # ---- linalg ----
-    Op('linalg.inv', lambda m, a: m.linalg.inv(wellcond(m, a)), square(), domain=(-1, 1)),
-    Op('linalg.inv_ex', lambda m, a: m.linalg.inv_ex(wellcond(m, a)).inverse, square(), domain=(-1, 1)),
-    Op('inverse', lambda m, a: m.inverse(wellcond(m, a)), square(), domain=(-1, 1)),
-    Op('linalg.det', lambda m, a: m.linalg.det(wellcond(m, a)), square(), domain=(-1, 1)),
-    Op('det', lambda m, a: a.det(), square(), domain=(-1, 1)),
-    Op('linalg.slogdet', lambda m, a: tuple(m.linalg.slogdet(a - 3 * _eye(m, a))), square(), domain=(-1, 1)),
-    Op('logdet', lambda m, a: m.logdet(spd(m, a)), square(), domain=(-1, 1)),
+    Op('linalg.inv', lambda m, a: m.linalg.inv(wellcond(m, a)), square(), domain=(-1, 1), hard=FINITE),
+    Op('linalg.inv_ex', lambda m, a: m.linalg.inv_ex(wellcond(m, a)).inverse, square(), domain=(-1, 1), hard=FINITE),
+    Op('inverse', lambda m, a: m.inverse(wellcond(m, a)), square(), domain=(-1, 1), hard=FINITE),
+    Op('linalg.det', lambda m, a: m.linalg.det(wellcond(m, a)), square(), domain=(-1, 1), hard=FINITE),
+    # no zeros or ties: they make A singular, where torch's det gradient has two answers: its first-order
+    # backward gives 0 (an LU solve against det * grad = 0), its create_graph backward the SVD's adjugate;
+    # ties are also only numerically singular, so which path runs is decided by rounding
+    Op('det', lambda m, a: a.det(), square(), domain=(-1, 1), hard=('empty',)),
+    Op('linalg.slogdet', lambda m, a: tuple(m.linalg.slogdet(a - 3 * _eye(m, a))), square(), domain=(-1, 1), hard=FINITE),
+    Op('logdet', lambda m, a: m.logdet(spd(m, a)), square(), domain=(-1, 1), hard=FINITE),
     Op('linalg.solve', lambda m, a, b, left: m.linalg.solve(wellcond(m, a), b, left=left), solve_shapes,
-       domain=(-1, 1)),
+       domain=(-1, 1), hard=FINITE),
     Op('linalg.solve_triangular', lambda m, a, b, upper, left, unit: m.linalg.solve_triangular(
-        wellcond(m, a), b, upper=upper, left=left, unitriangular=unit), tri_shapes, domain=(-1, 1)),
+        wellcond(m, a), b, upper=upper, left=left, unitriangular=unit), tri_shapes, domain=(-1, 1), hard=FINITE),
     Op('triangular_solve', lambda m, a, b, upper, left, unit: tuple(m.triangular_solve(
-        b.mT if not left else b, wellcond(m, a), upper=upper, transpose=unit)), tri_shapes, domain=(-1, 1)),
+        b.mT if not left else b, wellcond(m, a), upper=upper, transpose=unit)), tri_shapes, domain=(-1, 1), hard=FINITE),
     Op('linalg.cholesky', lambda m, a, upper: m.linalg.cholesky(spd(m, a), upper=upper),
-       lambda d: (square()(d)[0], {'upper': d(st.booleans())}), domain=(-1, 1)),
-    Op('linalg.cholesky_ex', lambda m, a: m.linalg.cholesky_ex(spd(m, a)).L, square(), domain=(-1, 1)),
+       lambda d: (square()(d)[0], {'upper': d(st.booleans())}), domain=(-1, 1), hard=FINITE),
+    Op('linalg.cholesky_ex', lambda m, a: m.linalg.cholesky_ex(spd(m, a)).L, square(), domain=(-1, 1), hard=FINITE),
     Op('cholesky_solve', lambda m, a, b, upper: m.cholesky_solve(b, m.linalg.cholesky(spd(m, a), upper=upper),
                                                                  upper=upper),
-       lambda d: (lambda n: ([(n, n), (n, 2)], {'upper': d(st.booleans())}))(d(st.integers(1, 4))), domain=(-1, 1)),
-    Op('linalg.eigh', eigh_call, square(max_n=3)),
-    Op('linalg.eigvalsh', lambda m, a: m.linalg.eigvalsh(a + a.mT), square()),
+       lambda d: (lambda n: ([(n, n), (n, 2)], {'upper': d(st.booleans())}))(d(st.integers(1, 4))), domain=(-1, 1), hard=FINITE),
+    # no zeros or ties: they repeat eigenvalues (a constant matrix, zero rows), where the eigenvectors, and
+    # the eigenvalues' gradient V diag(g) V^T, depend on the basis LAPACK picks in the eigenspace
+    Op('linalg.eigh', eigh_call, square(max_n=3), hard=('empty',)),
+    # (no zeros or ties, as linalg.eigh's)
+    Op('linalg.eigvalsh', lambda m, a: m.linalg.eigvalsh(a + a.mT), square(), hard=('empty',)),
+    # no zeros or ties: they make repeated and zero singular values (rank deficiency), where the singular
+    # vectors and gradients built on them depend on the basis LAPACK picks
     Op('linalg.svd', lambda m, a, full: svd_call(m, a, full),
-       lambda d: (matrices(d)[0], {'full': d(st.booleans())})),
-    Op('linalg.svdvals', lambda m, a: m.linalg.svdvals(a), matrices),
+       lambda d: (matrices(d)[0], {'full': d(st.booleans())}), hard=('empty',)),
+    # (no zeros or ties, as linalg.svd's)
+    Op('linalg.svdvals', lambda m, a: m.linalg.svdvals(a), matrices, hard=('empty',)),
+    # no zeros or ties: rank deficiency makes a zero diagonal in R, where Q's column is LAPACK's choice of
+    # Householder vector and torch's gradient (a solve with R) is undefined
     Op('linalg.qr', lambda m, a, mode: qr_call(m, a, mode if a.shape[-2] <= a.shape[-1] else 'reduced'),
-       lambda d: (matrices(d)[0], {'mode': d(st.sampled_from(['reduced', 'complete']))}), domain=(-1, 1)),
-    Op('linalg.pinv', lambda m, a: m.linalg.pinv(wellcond_rect(m, a)), matrices, domain=(-1, 1)),
+       lambda d: (matrices(d)[0], {'mode': d(st.sampled_from(['reduced', 'complete']))}), domain=(-1, 1), hard=('empty',)),
+    Op('linalg.pinv', lambda m, a: m.linalg.pinv(wellcond_rect(m, a)), matrices, domain=(-1, 1), hard=FINITE),
     Op('linalg.lstsq', lambda m, a, b: m.linalg.lstsq(wellcond_rect(m, a), b).solution,
-       lambda d: (lambda s: ([s, (s[0], 2)], {}))(tall(d)[0][0]), domain=(-1, 1)),
-    Op('linalg.lu_factor', lambda m, a: tuple(m.linalg.lu_factor(a)), square()),
-    Op('linalg.lu', lambda m, a: tuple(m.linalg.lu(a)), square()),
+       lambda d: (lambda s: ([s, (s[0], 2)], {}))(tall(d)[0][0]), domain=(-1, 1), hard=FINITE),
+    # zeros: a structurally singular A has an exact zero pivot in any elimination order, and lu_factor then
+    # raises torch's RuntimeError; no ties: their singularity is numerical, a zero pivot or a rounding one
+    Op('linalg.lu_factor', lambda m, a: tuple(m.linalg.lu_factor(a)), square(), hard=('zero', 'empty')),
+    # (no ties, as linalg.lu_factor's)
+    # no ties (as linalg.lu_factor's) nor zeros: at a zero pivot the gradient's triangular solves divide by
+    # zero, and BLAS trsm skips zero right-hand entries, so where inf and NaN land is the BLAS build's
+    Op('linalg.lu', lambda m, a: tuple(m.linalg.lu(a)), square(), hard=('empty',)),
     Op('linalg.lu_solve', lambda m, a, b, left, adjoint: m.linalg.lu_solve(
         *m.linalg.lu_factor(wellcond(m, a)), b if left else b.mT, left=left, adjoint=adjoint),
        lambda d: (lambda n: ([(n, n), (n, 2)], {'left': d(st.booleans()), 'adjoint': d(st.booleans())}))(
-           d(st.integers(1, 4))), domain=(-1, 1)),
-    Op('lu_unpack', lambda m, a: tuple(m.lu_unpack(*m.linalg.lu_factor(a))), square()),
+           d(st.integers(1, 4))), domain=(-1, 1), hard=FINITE),
+    # (no ties, as linalg.lu_factor's)
+    Op('lu_unpack', lambda m, a: tuple(m.lu_unpack(*m.linalg.lu_factor(a))), square(), hard=('zero', 'empty')),
     Op('linalg.tensorinv', lambda m, a: m.linalg.tensorinv(wellcond(m, a.reshape(4, 4)).reshape(2, 2, 4), 2),
-       fixed((16,)), domain=(-1, 1)),
+       fixed((16,)), domain=(-1, 1), hard=FINITE),
     Op('linalg.tensorsolve', lambda m, a, b: m.linalg.tensorsolve(
-        wellcond(m, a.reshape(6, 6)).reshape(6, 2, 3), b), fixed((36,), (6,)), domain=(-1, 1)),
-    Op('linalg.matrix_rank', lambda m, a: m.linalg.matrix_rank(a), matrices, grad=False),
+        wellcond(m, a.reshape(6, 6)).reshape(6, 2, 3), b), fixed((36,), (6,)), domain=(-1, 1), hard=FINITE),
+    # no zeros or ties: the rank of a rank-deficient matrix compares rounding-level singular values (LAPACK's
+    # own) with the tolerance eps * max(m, n) * s_max
+    Op('linalg.matrix_rank', lambda m, a: m.linalg.matrix_rank(a), matrices, grad=False, hard=('empty',)),
     Op('linalg.matrix_power', lambda m, a, n: m.linalg.matrix_power(wellcond(m, a), n),
-       lambda d: (square()(d)[0], {'n': d(st.integers(-2, 3))}), domain=(-1, 1)),
-    Op('linalg.matrix_exp', lambda m, a: m.linalg.matrix_exp(a), square(), domain=(-1, 1)),
+       lambda d: (square()(d)[0], {'n': d(st.integers(-2, 3))}), domain=(-1, 1), hard=FINITE),
+    # inf/NaN: torch's own kernel (not LAPACK): the entry's exp for 1 x 1, else all NaN
+    Op('linalg.matrix_exp', lambda m, a: m.linalg.matrix_exp(a), square(), domain=(-1, 1), hard=HARD),
     Op('linalg.cross', lambda m, a, b: m.linalg.cross(a, b),
        lambda d: ([d(shape(0, 2, 1)) + (3,), (3,)], {})),
     Op('cross', lambda m, a, b: m.cross(a, b, dim=0), fixed((3, 2), (3, 2))),

@@ -169,6 +169,8 @@ class Det(Function):
         create_graph path takes the SVD's adjugate instead; not matched)."""
         a, = self.saved_tensors
         det = self.output
+        if a.shape[-1] == 1:   # det of a 1 x 1 matrix is its entry: gradient 1, singular or not (as torch)
+            return grad.unsqueeze(-1).unsqueeze(-1)
         singular = (det == 0).unsqueeze(-1).unsqueeze(-1)
         xp = _xp(a)
         if not bool(xp.any(singular.array)):
@@ -510,6 +512,8 @@ def expm(xp, a):
     """exp(A) by scaling and squaring with a degree-18 Taylor polynomial (error below 1e-16 once
     ||A / 2^s||_1 <= 1/2); computed in float64 and cast back."""
     work = a.astype(xp.float64)
+    if a.shape[-1] == 1:   # torch: the exponential of the entry (so exp(-inf) = 0)
+        return xp.exp(work).astype(a.dtype)
     # a matrix holding inf or NaN: all NaN, as torch's (its norm would make the scaling exponent infinite)
     bad = ~xp.isfinite(work).all(axis=(-2, -1)) if work.size else xp.zeros(work.shape[:-2], dtype=bool)
     if bad.any():
