@@ -120,15 +120,18 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         x = x.to(dtype)
     x = floating(x)
     dims = normalize_dims(dim, x.ndim)
-    if x.numel() == 0 and ord in (_INF, -_INF) and (dim is None or builtins.any(x.shape[d] == 0 for d in dims)):
-        raise IndexError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
-                         "operation does not have an identity")
-    if ord == -_INF:
-        return x.abs().amin(dims, keepdim)
-    if ord == 0:
-        return (x != 0).to(x.dtype).sum(dims, keepdim) + (x * 0).sum(dims, keepdim)   # zero gradient, recorded
-    if ord not in (1, 2, _INF) and ord < 0:
-        return (x.abs() ** ord).sum(dims, keepdim) ** (1.0 / ord)
+    if x.numel() == 0 and ord in (_INF, -_INF):   # torch's RuntimeError, naming the dim as given
+        sign = '' if ord > 0 else '-'
+        if dim is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on an empty tensor because "
+                               "the operation does not have an identity")
+        for d in ((dim,) if isinstance(dim, int) else dim):
+            if x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on the dimension "
+                                   f"{d}because this dimension is empty and the operation does not have an "
+                                   "identity")
+    # every ord through the one Function with torch's case-by-case backward (ops/vector_norm.py): -inf shares
+    # among ties and NaNs, p < 1 is 0 at zero entries, 0 has no gradient (a count; inf counts as non-zero)
     return norm(x, ord, dims, keepdim)
 
 
@@ -141,6 +144,9 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
     d0, d1 = (d % A.ndim for d in dim)
     if ord == 'fro':
         return vector_norm(A, 2, (d0, d1), keepdim)
+    if A.numel() == 0 and (ord == 'nuc' or (not isinstance(ord, str) and ord > 0)):
+        return A.abs().sum((d0, d1), keepdim)   # torch: 0 for the positive orders of an empty matrix
+
     if ord in ('nuc', 2, -2):
         moved = A.movedim((d0, d1), (-2, -1))
         s = svdvals(moved)

@@ -324,13 +324,19 @@ API_OPS = [
     Op('diagflat', lambda m, a, off: m.diagflat(a, off), lambda d: ([d(shape(0, 2, 1))], {'off': d(st.integers(-1, 1))})),
     Op('linalg.vector_norm', lambda m, a, ord, keepdim: m.linalg.vector_norm(a, ord, -1, keepdim), norm_opts,
        positive=True),
+    # 'nuc', 2 and -2 are built on svdvals: no zeros or ties (as linalg.svd's) and no inf/NaN (LAPACK's);
+    # the entrywise orders draw every hard point in the row after this one
     Op('linalg.matrix_norm', lambda m, a, ord, keepdim: m.linalg.matrix_norm(a, ord, keepdim=keepdim),
-       matrix_norm_opts),
+       matrix_norm_opts, hard=('empty',)),
+    Op('linalg.matrix_norm_entrywise', lambda m, a, ord, keepdim: m.linalg.matrix_norm(a, ord, keepdim=keepdim),
+       lambda d: (matrices(d)[0], {'ord': d(st.sampled_from(['fro', 1, -1, float('inf'), float('-inf')])),
+                                   'keepdim': d(st.booleans())}), hard=HARD),
     Op('linalg.norm', lambda m, a: m.linalg.norm(a), unary(min_side=1)),
+    # (as linalg.matrix_norm's: the entrywise orders are drawn at the hard points below)
     Op('linalg.norm_ord', lambda m, a, ord, dim, keepdim: m.linalg.norm(a, ord, dim, keepdim),
        lambda d: ([d(shape(2, 2, 1))], {'ord': d(st.sampled_from([None, 'fro', 'nuc', 1, 2, -1, float('inf')])),
                                         'dim': d(st.sampled_from([None, (0, 1), (1, 0)])),
-                                        'keepdim': d(st.booleans())})),
+                                        'keepdim': d(st.booleans())}), hard=('empty',)),
     Op('linalg.norm_vector_dim', lambda m, a, ord, dim: m.linalg.norm(a, ord, dim),
        lambda d: ([d(shape(1, 3, 1))], {'ord': d(st.sampled_from([None, 1, 2, 3, float('inf')])),
                                         'dim': d(st.integers(0, 0))}), positive=True),
