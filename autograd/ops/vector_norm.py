@@ -104,8 +104,8 @@ class Cdist(Function):
         if p == math.inf:   # torch's scalar loop: agg = std::max(agg, |d|) from 0, so NaN entries are skipped
             a = xp.where(xp.isnan(a), 0, a)
             return a.max(axis=-1) if a.shape[-1] else a.sum(axis=-1)
-        if p == 0:
-            return (a != 0).sum(axis=-1).astype(a.dtype)
+        if p == 0:   # torch's map min(ceil(|d|), 1): NaN stays NaN
+            return xp.minimum(xp.ceil(a), 1).sum(axis=-1).astype(a.dtype)
         if p == 1:
             return a.sum(axis=-1)
         if p == 2:
