@@ -232,3 +232,29 @@ def _deep(x):
     if isinstance(x, (list, tuple)):
         return [_deep(v) for v in x]
     return x.tolist() if hasattr(x, 'tolist') else x
+
+
+def _slow_first(lib):
+    class SlowFirst(lib.utils.data.Dataset):
+        """Sample 0 takes 1.5 s, the rest are instant: its worker falls behind the other."""
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            if i == 0:
+                time.sleep(1.5)
+            return i
+    return SlowFirst()
+
+
+def test_in_order_false_hands_out_batches_as_they_arrive():
+    """in_order=False: the same batches as torch's, yielded as workers finish them, so batch 0 from the slow
+    worker comes after later ones (in torch too); in_order=True (the default) waits for it."""
+    runs = {}
+    for lib in (torch, autograd):
+        loader = lib.utils.data.DataLoader(_slow_first(lib), batch_size=1, num_workers=2, in_order=False)
+        runs[lib.__name__] = [b.tolist() for b in loader]
+    assert sorted(runs['autograd']) == sorted(runs['torch']) == [[i] for i in range(10)]
+    assert runs['torch'][0] != [0] and runs['autograd'][0] != [0]
+    ordered = [b.tolist() for b in adata.DataLoader(_slow_first(autograd), batch_size=1, num_workers=2)]
+    assert ordered == [[i] for i in range(10)]
