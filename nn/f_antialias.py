@@ -1,5 +1,5 @@
 """Antialiased resampling for F.interpolate(..., antialias=True) (torch's _upsample_bilinear2d_aa /
-_upsample_bicubic2d_aa), and the uint8 bilinear/bicubic paths torch runs in integer arithmetic.
+_upsample_bicubic2d_aa / _upsample_lanczos2d_aa), and the uint8 bilinear/bicubic paths torch runs in integer arithmetic.
 
 Formula source: ATen's CPU kernel aten/src/ATen/native/cpu/UpSampleKernel.cpp
 (HelperInterpBase::_compute_indices_min_size_weights_aa, separable_upsample_generic_Nd_kernel_impl):
@@ -7,7 +7,8 @@ Formula source: ATen's CPU kernel aten/src/ATen/native/cpu/UpSampleKernel.cpp
 * one dim at a time, the last (W) first, then H; a dim whose size does not change is skipped;
 * output pixel i of a dim is centred at ``center = scale * (i + 0.5)`` in input coordinates, with
   ``scale = in / out`` (or ``1 / scale_factor``, or ``(in - 1) / (out - 1)`` with align_corners);
-* the filter (bilinear: triangle, support 1; bicubic: Keys' cubic with a = -0.5, support 2) is widened by
+* the filter (bilinear: triangle, support 1; bicubic: Keys' cubic with a = -0.5, support 2; lanczos:
+  sinc(x) sinc(x / 3), support 3, as Pillow's) is widened by
   ``scale`` when downsampling (scale >= 1): ``support = interp_size / 2 * scale`` and its argument is
   divided by scale, so each output pixel averages every input pixel under it (this is the antialiasing);
 * the taps are the input pixels ``[xmin, xmin + xsize)`` with ``xmin = int(center - support + 0.5)``
@@ -28,7 +29,7 @@ from autograd.tensor import wrap
 
 __all__ = ['interpolate_aa', 'interpolate_uint8']
 
-_INTERP_SIZE = {'bilinear': 2, 'bicubic': 4}
+_INTERP_SIZE = {'bilinear': 2, 'bicubic': 4, 'lanczos': 6}
 
 
 def _scale(in_size, out_size, align_corners, scale, T):
@@ -41,8 +42,10 @@ def _scale(in_size, out_size, align_corners, scale, T):
 
 
 def _filter(mode, x, T, aa=True):
-    """The separable kernel at distances x (array of T): triangle, or Keys' cubic with a = -0.5 (antialias,
-    Pillow's) / -0.75 (plain bicubic)."""
+    """The separable kernel at distances x (array of T): triangle, Keys' cubic with a = -0.5 (antialias,
+    Pillow's) / -0.75 (plain bicubic), or Lanczos-3."""
+    if mode == 'lanczos':     # Pillow's truncated sinc sinc(x) sinc(x / 3) on [-3, 3), in T as ATen's
+        return np.where((x >= T(-3)) & (x < T(3)), _sinc(x, T) * _sinc((x / T(3)).astype(T), T), T(0)).astype(T)
     x = np.abs(x)
     if mode == 'bilinear':
         return np.where(x < T(1), (T(1) - x).astype(T), T(0)).astype(T)
@@ -111,6 +114,14 @@ def plain_taps(in_size, out_size, align_corners, scale, mode):
     return xmin, xsize, w
 
 
+def _sinc(x, T):
+    """sin(pi x) / (pi x) with pi x rounded to T and sin correctly rounded to T (glibc's sinf): near x = 1, 2
+    the sign of the tiny result is float32's, which decides the sign of 0-weight * inf."""
+    px = (x * T(math.pi)).astype(T)
+    safe = np.where(px == 0, T(1), px).astype(T)
+    return np.where(x == 0, T(1), (np.sin(safe.astype(np.float64)).astype(T) / safe).astype(T)).astype(T)
+
+
 # ---- float path: Tensor ops, differentiable --------------------------------------------------------
 def _along(x, dim, xmin, xsize, w):
     """out[..., i, ...] = sum_{j < xsize[i]} x[..., xmin[i] + j, ...] * w[i, j] along dim, in tap order (as the
@@ -133,7 +144,7 @@ def _along(x, dim, xmin, xsize, w):
 
 
 def interpolate_aa(input, output_size, align_corners, scales, mode):
-    """Antialiased bilinear/bicubic resize of a 4-D float tensor (N, C, H, W) to output_size (H', W')."""
+    """Antialiased bilinear/bicubic/lanczos resize of a 4-D float tensor (N, C, H, W) to output_size (H', W')."""
     T = np.float64 if input.array.dtype == np.float64 else np.float32
     out = input
     for d in (3, 2):
@@ -174,7 +185,7 @@ def _int_pass(a, axis, xmin, xsize, w):
 
 
 def interpolate_uint8(input, output_size, align_corners, scales, mode, antialias):
-    """torch's uint8 bilinear/bicubic resize (antialiased or not) of (N, C, H, W): W first, then H."""
+    """torch's uint8 bilinear/bicubic (antialiased or not) and lanczos resize of (N, C, H, W): W first, then H."""
     a = backend.to_host(input.detach().array)
     for d in (3, 2):
         n_in, n_out = a.shape[d], output_size[d - 2]
