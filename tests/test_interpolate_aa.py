@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 import autograd
 import nn.functional as F
 from tests.layer_oracle import DTYPES, array, compare
+from tests.tolerance import assert_close
 
 SETTINGS = dict(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SEEDS = st.integers(0, 2 ** 32 - 1)
@@ -110,3 +111,23 @@ def test_antialias_errors_match_torch():
         with pytest.raises(theirs.type) as ours:
             F.interpolate(autograd.tensor(x), size=(2,) * (len(shape) - 2), mode='lanczos', **kw)
         assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize('mode', ['bilinear', 'bicubic', 'lanczos'])
+def test_antialias_on_device(device, mode):
+    """The same resize (and gradient) on 'cuda' as on the host; uint8's integer kernel gives the same bytes."""
+    x = array(np.random.default_rng(2), [2, 3, 13, 9], np.float32)
+    grads = []
+    for dev in ('cpu', device):
+        t = autograd.tensor(x, device=dev, requires_grad=True)
+        out = F.interpolate(t, size=(5, 4), mode=mode, antialias=True)
+        assert out.device.type == dev
+        (out * out).sum().backward()
+        grads.append((out.detach().cpu().numpy(), t.grad.cpu().numpy()))
+    for ours, theirs in zip(*grads):
+        assert_close(ours, theirs, dtype=np.float32)
+    u = np.random.default_rng(3).integers(0, 256, (1, 3, 13, 9)).astype(np.uint8)
+    on_device = F.interpolate(autograd.tensor(u, device=device), size=(5, 4), mode=mode, antialias=True)
+    assert on_device.device.type == device
+    np.testing.assert_array_equal(on_device.cpu().numpy(),
+                                  F.interpolate(autograd.tensor(u), size=(5, 4), mode=mode, antialias=True).numpy())
