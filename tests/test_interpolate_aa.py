@@ -23,12 +23,13 @@ def _draw_resize(data, h, w):
         size = (data.draw(st.integers(1, 14)), data.draw(st.integers(1, 14)))
         return dict(size=size), size
     sf = (data.draw(SCALES), data.draw(SCALES))
+    recompute = data.draw(st.sampled_from([None, False, True]))
     out = (int(np.floor(h * sf[0])), int(np.floor(w * sf[1])))
     assume(min(out) >= 1)
     # torch's forward copies a dim whose size does not change, but its backward still weights that dim with
     # the scale factor's filter (scale 1/sf, not 1): its gradient is not the forward's; keep such draws out
-    assume(all(o != i or s == 1.0 for o, i, s in zip(out, (h, w), sf)))
-    return dict(scale_factor=sf), out
+    assume(recompute or all(o != i or s == 1.0 for o, i, s in zip(out, (h, w), sf)))
+    return dict(scale_factor=sf, recompute_scale_factor=recompute), out
 
 
 def _torch_aa(kw, out_w, **opts):
@@ -37,7 +38,7 @@ def _torch_aa(kw, out_w, **opts):
     so that case is compared with torch run on the transposed image, where the same resize is correct."""
     if out_w != 1:
         return lambda t: TF.interpolate(t, antialias=True, **kw, **opts)
-    swapped = {k: tuple(reversed(v)) for k, v in kw.items()}
+    swapped = {k: tuple(reversed(v)) if isinstance(v, tuple) else v for k, v in kw.items()}
     return lambda t: TF.interpolate(t.transpose(-1, -2), antialias=True, **swapped, **opts).transpose(-1, -2)
 
 
