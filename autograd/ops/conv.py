@@ -143,10 +143,28 @@ def _row_weight(w, groups):
     return w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, o // groups, -1)
 
 
+# moving a small batch axis last is a 2-D transpose of (N, rest) rows; read straight, the copy walks N rows
+# that lie a power of two apart (cache-set conflicts): in blocks of 8 rows it is 4-5x faster (64 x 2048 float32:
+# 0.08 ms against 0.36 ms, AMD EPYC)
+TRANSPOSE_BLOCK_ROWS, TRANSPOSE_BLOCKED_MAX_ROWS = 8, 256
+
+
+def _rows_last(a):
+    """A 2-D array (R, M) -> its transpose (M, R), a C-contiguous copy with the same values."""
+    xp = array_module(a)
+    rows = a.shape[0]
+    if xp is not np or rows > TRANSPOSE_BLOCKED_MAX_ROWS or a.shape[1] < 4 * TRANSPOSE_BLOCK_ROWS:
+        return xp.ascontiguousarray(a.T)
+    out = np.empty(a.shape[::-1], dtype=a.dtype)
+    for start in range(0, rows, TRANSPOSE_BLOCK_ROWS):
+        out[:, start:start + TRANSPOSE_BLOCK_ROWS] = a[start:start + TRANSPOSE_BLOCK_ROWS].T
+    return out
+
+
 def _batch_last(y, groups):
     """(N, O, OH, OW) -> (groups, O/groups, OH*OW*N), a copy."""
     n, o, oh, ow = y.shape
-    return array_module(y).ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(groups, o // groups, oh * ow * n)
+    return _rows_last(y.reshape(n, o * oh * ow)).reshape(groups, o // groups, oh * ow * n)
 
 
 def conv_array(x, w, geo, b=None):
