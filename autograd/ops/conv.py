@@ -18,6 +18,7 @@ from .. import grad_mode
 from ..backend import array_module
 from ..function import Function
 from ..tensor import wrap
+from .conv_layout import conv_transpose_channels_inner, matmul_rows, rows_last
 
 BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
 # NumPy (2.x) copies a strided ufunc operand through its buffer when the operand's rows are shorter than the
@@ -143,28 +144,10 @@ def _row_weight(w, groups):
     return w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, o // groups, -1)
 
 
-# moving a small batch axis last is a 2-D transpose of (N, rest) rows; read straight, the copy walks N rows
-# that lie a power of two apart (cache-set conflicts): in blocks of 8 rows it is 4-5x faster (64 x 2048 float32:
-# 0.08 ms against 0.36 ms, AMD EPYC)
-TRANSPOSE_BLOCK_ROWS, TRANSPOSE_BLOCKED_MAX_ROWS = 8, 256
-
-
-def _rows_last(a):
-    """A 2-D array (R, M) -> its transpose (M, R), a C-contiguous copy with the same values."""
-    xp = array_module(a)
-    rows = a.shape[0]
-    if xp is not np or rows > TRANSPOSE_BLOCKED_MAX_ROWS or a.shape[1] < 4 * TRANSPOSE_BLOCK_ROWS:
-        return xp.ascontiguousarray(a.T)
-    out = np.empty(a.shape[::-1], dtype=a.dtype)
-    for start in range(0, rows, TRANSPOSE_BLOCK_ROWS):
-        out[:, start:start + TRANSPOSE_BLOCK_ROWS] = a[start:start + TRANSPOSE_BLOCK_ROWS].T
-    return out
-
-
 def _batch_last(y, groups):
     """(N, O, OH, OW) -> (groups, O/groups, OH*OW*N), a copy."""
     n, o, oh, ow = y.shape
-    return _rows_last(y.reshape(n, o * oh * ow)).reshape(groups, o // groups, oh * ow * n)
+    return rows_last(y.reshape(n, o * oh * ow)).reshape(groups, o // groups, oh * ow * n)
 
 
 def conv_array(x, w, geo, b=None):
@@ -174,7 +157,7 @@ def conv_array(x, w, geo, b=None):
     if geo.batch_last:   # pixel rows @ W^T: (groups, N*OH*OW, O/groups), then back to (N, O, OH, OW)
         cols = im2col(x, geo)
         pixels = geo.out_hw[0] * geo.out_hw[1]
-        y = xp.matmul(cols, _row_weight(w, g).transpose(0, 2, 1))
+        y = matmul_rows(cols, _row_weight(w, g).transpose(0, 2, 1))
         y = y.reshape(g, n, pixels, o // g).transpose(1, 0, 3, 2)
         out = xp.empty((n, g, o // g, pixels), dtype=y.dtype)
         if b is None:
@@ -194,6 +177,8 @@ def conv_array(x, w, geo, b=None):
 
 def conv_transpose_array(y, w, geo):
     n, g = y.shape[0], geo.groups
+    if geo.batch_last and g == 1 and array_module(y) is np:
+        return conv_transpose_channels_inner(y, w, geo)
     wg = _grouped_weight(w, g)
     y = _batch_last(y, g) if geo.batch_last else y.reshape(n, g, wg.shape[1], y.shape[2] * y.shape[3])
     cols = array_module(y).matmul(wg.transpose(0, 2, 1), y)
