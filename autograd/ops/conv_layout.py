@@ -3,8 +3,9 @@ CNNs (conv.py's batch-last geometry: at most ~100 output pixels, batch 64): a bl
 products in stacks of 64 rows, and the transposed convolution (conv's input gradient) with channels and batch
 innermost, so that its column-to-image adds run over contiguous rows of C*N values.
 
-Every function here computes the same values as the plain expression it replaces (same products, same
-summation order per output element); only the memory traffic differs. Measured on AMD EPYC (Zen 4, OpenBLAS
+Every function here forms the same products as the plain expression it replaces, in the same summation order
+per output element; only the memory order differs. (On this OpenBLAS the results came out bit-identical to
+the plain forms; BLAS does not promise that, so tests compare them with tolerances.) Measured on AMD EPYC (Zen 4, OpenBLAS
 0.3.31 SkylakeX kernels, 1 thread), LeNet's conv2 (64 x 16 x 12 x 12, 32 x 16 x 5 x 5).
 """
 import numpy as np
@@ -33,11 +34,11 @@ def rows_last(a):
 
 
 def matmul_rows(a, b):
-    """a (G, M, K) @ b (G, K, O) -> (G, M, O), with a C-contiguous; computed in stacks of STACK_ROWS rows of a
-    (each output row is the same dot products either way)."""
+    """a (G, M, K) @ b (G, K, O) -> (G, M, O), computed in stacks of STACK_ROWS rows of a (each output row
+    is the same dot products either way)."""
     g, m, k = a.shape
     if array_module(a) is not np or m < 2 * STACK_ROWS:
-        return np.matmul(a, b) if array_module(a) is np else array_module(a).matmul(a, b)
+        return array_module(a).matmul(a, b)
     out = np.empty((g, m, b.shape[2]), dtype=np.result_type(a, b))
     full = m - m % STACK_ROWS
     b = np.ascontiguousarray(b)
