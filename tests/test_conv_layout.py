@@ -88,3 +88,19 @@ def test_lenet_conv2_layouts_agree():
     for batch_last in (True, False):
         with layout(batch_last):
             compare(C.conv2d, TF.conv2d, arrays, 'cpu', np.float32)
+
+
+@settings(max_examples=10, deadline=None)
+@given(size=st.integers(1 << 16, 3 << 16), dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+       seed=st.integers(0, 2 ** 16))
+def test_relu_of_large_arrays_matches_torch(size, dtype, seed):
+    """ReLU's blocked maximum against a zero block (arrays of 65,536 elements or more), hard points included;
+    a selection, so compared exactly (NaN stays NaN)."""
+    import torch
+    import autograd
+    x = randn(size, seed=seed).astype(dtype)
+    x[:8] = [-0.0, 0.0, np.nan, -np.nan, -1, np.inf, -np.inf, 1]
+    ours = autograd.relu(autograd.tensor(x)).numpy()
+    assert ours.dtype == dtype
+    np.testing.assert_array_equal(ours, torch.relu(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(ours, np.maximum(x, 0))
