@@ -10,7 +10,9 @@ Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). The layout depends o
   small outputs (OH*OW <= BATCH_LAST_MAX_PIXELS), where per-image products are too small for BLAS:
     im2col side: pixel rows (groups, N*OH*OW, kh*kw*C/groups) cut from a channels-last copy of the image,
       whose windows copy in runs of kw*C and whose products (rows @ W^T, Y^T @ rows) run fastest;
-    col2im side: batch last (groups, C/groups*kh*kw, OH*OW*N), so the col2im adds run along rows of OW*N.
+    col2im side: batch last (groups, C/groups*kh*kw, OH*OW*N), so the col2im adds run along rows of OW*N;
+      with groups == 1 on NumPy, conv_layout.conv_transpose_channels_inner instead (a product per output
+      pixel, adds along rows of C*N: OpenBLAS's fast orientation, the same values).
 """
 import numpy as np
 
