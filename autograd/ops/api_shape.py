@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 
 from .. import backend
+from ..function import Function
 from ..tensor import Tensor, wrap
 from .reduction import normalize_dims
 from .shape import cat, stack
@@ -298,9 +299,20 @@ def dist(a, b, p=2):
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """sum(x1 x2) / (max(|x1|, eps) max(|x2|, eps)) along dim (each norm clamped as in torch)."""
-    n1 = (x1 * x1).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
-    n2 = (x2 * x2).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+    """sum((x1 / max(|x1|, eps)) (x2 / max(|x2|, eps))) along dim, after broadcasting x1 and x2.
+
+    As torch's ATen composite (Distance.cpp): the norms are clamped under no_grad, so the gradient flows
+    through |x| as if unclamped, and each input is divided by its norm before the product.
+    """
+    from ..grad_mode import no_grad
+    from ..linalg import vector_norm
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1, x2 = x1.expand(*shape), x2.expand(*shape)
+    n1 = vector_norm(x1, 2, dim, True).clone()
+    n2 = vector_norm(x2, 2, dim, True).clone()
+    with no_grad():
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -310,17 +322,43 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return vector_norm(x1 - x2 + eps, p, -1 if nd else None, keepdim)
 
 
+class Renorm(Function):
+    """renorm(x, p, dim, maxnorm): each slice along dim (the sub-tensor x.select(dim, i)) whose p-norm
+    exceeds maxnorm scaled by maxnorm / (norm + 1e-7). The backward is torch's renorm_backward
+    (FunctionsManual.cpp): where the norm is not above maxnorm (NaN included) the gradient passes unchanged,
+    so a NaN slice cannot spread NaN through the norm's derivative."""
+    torch_name = 'RenormBackward0'
+
+    def forward(self, x, p, dims, maxnorm):
+        from ..grad_mode import no_grad
+        from ..linalg import vector_norm
+        self.save_for_backward(x)
+        self.args = (p, dims, maxnorm)
+        with no_grad():
+            norm = vector_norm(x.detach(), p, dims, True).array
+        xp = _xp(x)
+        factor = xp.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1).astype(x.array.dtype)
+        return x.array * factor
+
+    def backward(self, grad):
+        from ..linalg import vector_norm
+        from .arithmetic import where
+        from .vector_norm import norm_backward
+        x, = self.saved_tensors
+        p, dims, maxnorm = self.args
+        norm = vector_norm(x, p, dims, True)
+        nb = norm_backward((x * grad).sum(dims, keepdim=True), x, p, norm, dims, True)
+        invnorm = (norm + 1e-7).reciprocal()
+        factor = invnorm * maxnorm
+        return where(norm > maxnorm, factor * grad - factor * invnorm * nb, grad)
+
+
 def renorm(x, p, dim, maxnorm):
-    """Each slice along dim whose p-norm exceeds maxnorm is scaled down to norm maxnorm."""
-    from ..linalg import vector_norm
-    from .arithmetic import where
+    """Shape: x (n0, ..., nk), k >= 1, floating; result the same. Errors: RuntimeError for a 0-d or 1-d x."""
     if x.ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
     d = normalize_dims(dim, x.ndim)[0]
-    others = tuple(i for i in range(x.ndim) if i != d)
-    norms = vector_norm(x, p, others, True)
-    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return x * factor
+    return Renorm.apply(x, p=p, dims=tuple(i for i in range(x.ndim) if i != d), maxnorm=maxnorm)
 
 
 def trace(x):
