@@ -224,11 +224,22 @@ def take_along_dim(x, indices, dim=None):
 
 
 def put(x, index, source, accumulate=False):
-    """Out of place Tensor.put: source written (or added) at the flat positions index of x."""
-    flat = x.reshape(-1)
-    n = flat.shape[0]
-    idx = wrap(_xp(x).where(index.array < 0, index.array + n, index.array).reshape(-1))
-    src = source.reshape(-1)
+    """Out of place Tensor.put: source written (or added) at the flat positions index of x (negative ones
+    count from the end). Errors (torch's IndexError): index and source of different sizes, a non-empty
+    index into an empty x, an index out of range."""
+    n = x.numel()
+    if index.numel() != source.numel():
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
+    if n == 0 and index.numel():
+        raise IndexError("put_(): Tried to put elements into an empty tensor")
+    xp = _xp(x)
+    flat_index = index.array.reshape(-1)
+    bad = (flat_index >= n) | (flat_index < -n)
+    if bad.any():
+        raise IndexError(f"out of range: tried to access index {int(flat_index[bad][0])} on a tensor of {n} elements.")
+    idx = wrap(xp.where(flat_index < 0, flat_index + n, flat_index))
+    flat, src = x.reshape(-1), source.reshape(-1)
     out = flat.scatter_add(0, idx, src) if accumulate else flat.scatter(0, idx, src)
     return out.reshape(x.shape)
 
@@ -239,7 +250,7 @@ def masked_scatter(x, mask, source):
     m = xp.broadcast_to(mask.array, x.array.shape).reshape(-1)
     positions = xp.nonzero(m)[0]
     if positions.size > source.numel():
-        raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     src = source.reshape(-1)[:positions.size]
     out = x.reshape(-1).scatter(0, wrap(positions.astype(np.int64)), src)
     return out.reshape(x.shape)
