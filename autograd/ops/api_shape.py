@@ -128,8 +128,8 @@ def _atleast(n, tensors):
         if t.ndim < n:
             if t.ndim == 0:
                 t = t.reshape((1,) * n)
-            elif n == 2 or t.ndim == 1:
-                t = t.reshape((1,) + tuple(t.shape) + ((1,) if n == 3 else ()))
+            elif t.ndim == 1:   # as torch's ATen: unsqueezes (UnsqueezeBackward0 nodes), not a reshape
+                t = t.unsqueeze(0) if n == 2 else t.unsqueeze(0).unsqueeze(-1)
             else:
                 t = t.unsqueeze(-1)
         out.append(t)
@@ -152,7 +152,7 @@ def broadcast_shapes(*shapes):
 def broadcast_tensors(*tensors):
     ts = _tensors(tensors)
     shape = broadcast_shapes(*[t.shape for t in ts])
-    return tuple(t.broadcast_to(tuple(shape)) for t in ts)
+    return tuple(t if t.shape == shape else t.broadcast_to(tuple(shape)) for t in ts)   # torch: same-shape inputs as they are
 
 
 def rot90(x, k=1, dims=(0, 1)):
@@ -304,9 +304,34 @@ def pdist(x, p=2):
     return vector_norm(x[wrap(xp.asarray(i))] - x[wrap(xp.asarray(j))], p, -1)
 
 
+class Dist(Function):
+    """dist(a, b, p) = vector_norm(a - b, p) over all elements, as torch's one DistBackward0 node: its gradient
+    is the norm's (torch's norm_backward at a - b), summed to each input's shape with opposite signs."""
+    def forward(self, a, b, p):
+        from ..grad_mode import no_grad
+        from ..linalg import vector_norm
+        self.save_for_backward(a, b)
+        self.p = p
+        with no_grad():
+            return vector_norm(a.detach() - b.detach(), p).array
+
+    def backward(self, grad):
+        from ..linalg import vector_norm
+        from .arithmetic import sum_to
+        from .vector_norm import norm_backward
+        a, b = self.saved_tensors
+        if self.p == 0:
+            return None, None
+        diff = a - b   # the norm again in tensor ops: a second derivative sees how it moves with a and b
+        g = norm_backward(grad, diff, self.p, vector_norm(diff, self.p), tuple(range(diff.ndim)), False)
+        ga, gb = self.needs_input_grad
+        return (sum_to(g, a.shape) if ga else None), (sum_to(-g, b.shape) if gb else None)
+
+
 def dist(a, b, p=2):
-    from ..linalg import vector_norm
-    return vector_norm(a - b, p)
+    """The p-norm of a - b (shapes broadcast); a 0-d result. Errors: torch's, for shapes that do not broadcast."""
+    from .arithmetic import operands
+    return Dist.apply(*operands(a, b), p=p)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

@@ -3,7 +3,7 @@ import builtins
 import collections
 
 from .. import backend, dtypes
-from ..function import Function
+from ..function import Function, Node
 from ..tensor import Tensor, wrap
 from .arithmetic import cast, where
 from .elementwise import floating
@@ -54,6 +54,7 @@ def expand_reduced(grad, in_shape, dims, keepdim):
 
 
 class Sum(Function):
+    contiguous_output = True
     def name(self):
         shape, dims, keepdim = self.args
         return 'SumBackward0' if len(dims) == len(shape) and not keepdim else 'SumBackward1'
@@ -67,6 +68,7 @@ class Sum(Function):
 
 
 class Mean(Function):
+    contiguous_output = True
     def name(self):
         shape, dims, keepdim = self.args
         return 'MeanBackward0' if len(dims) == len(shape) and not keepdim else 'MeanBackward1'
@@ -84,6 +86,7 @@ class Mean(Function):
 
 
 class Prod(Function):
+    contiguous_output = True
     saves_output = True
 
     def forward(self, x, dims, keepdim):
@@ -130,6 +133,7 @@ class Extremum(Function):
     """amax/amin and full max()/min(): ties share the gradient evenly (torch's rule). NaN: the full max()/min()
     share it among the NaN entries (torch's evenly_distribute_backward); amax/amin match nothing and give
     NaN gradients (torch's scale_grad_by_count of a zero count)."""
+    contiguous_output = True
     saves_output = True
 
     def name(self):
@@ -265,15 +269,15 @@ def argmin(x, dim=None, keepdim=False):
     return wrap(xp.argmin(x.array, axis=normalize_dims(dim, x.ndim)[0] if x.ndim else None, keepdims=keepdim))
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None, _node=None):
     if isinstance(dim, bool):   # var(x, False): the old unbiased positional form
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     if x.array.dtype.kind not in 'fc':
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    return Var.apply(x, dims=normalize_dims(dim, x.ndim), correction=correction, keepdim=keepdim,
-                     full=dim is None)
+    return (_node or Var).apply(x, dims=normalize_dims(dim, x.ndim), correction=correction, keepdim=keepdim,
+                                full=dim is None)
 
 
 def _count(shape, dims):
@@ -287,6 +291,7 @@ class Var(Function):
     """sum((x - mean)^2) / (n - correction) over dims; n - correction <= 0 gives inf or NaN, as torch.
     backward: torch's var_backward, 2 / (n - correction) * grad * (x - mean), so that infinities and NaNs
     land where torch's do (a composed graph would spread one NaN over the whole slice)."""
+    contiguous_output = True
     torch_name = 'VarBackward0'
 
     def forward(self, x, dims, correction, keepdim, full):
@@ -328,15 +333,37 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return SafeSqrt.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
+# var_mean/std_mean: torch records one node with two outputs; here each output keeps its own node, named as
+# torch's (VarMeanBackward0 / StdMeanBackward0), over the same input
+class VarOfVarMean(Var):
+    torch_name = 'VarMeanBackward0'
+
+
+class MeanOfVarMean(Mean):
+    torch_name = 'VarMeanBackward0'
+    name = Node.name
+
+
+class StdOfStdMean(SafeSqrt):
+    torch_name = 'StdMeanBackward0'
+
+
+class MeanOfStdMean(MeanOfVarMean):
+    torch_name = 'StdMeanBackward0'
+
+
 def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+    v = var(x, dim, unbiased, keepdim, correction, _node=VarOfVarMean)
+    return v, MeanOfVarMean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+    s = StdOfStdMean.apply(var(x, dim, unbiased, keepdim, correction))
+    return s, MeanOfStdMean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 class Logsumexp(Function):
+    contiguous_output = True
     saves_output = True
 
     def forward(self, x, dims, keepdim):
@@ -362,12 +389,14 @@ def logsumexp(x, dim, keepdim=False):
 
 def all(x, dim=None, keepdim=False):
     axis = None if dim is None else normalize_dims(dim, x.ndim)
-    return wrap(backend.array_module(x.array).all(x.array, axis=axis, keepdims=keepdim))
+    xp = backend.array_module(x.array)
+    return wrap(xp.asarray(xp.all(x.array, axis=axis, keepdims=keepdim), order='C'))   # torch's layout: row-major
 
 
 def any(x, dim=None, keepdim=False):
     axis = None if dim is None else normalize_dims(dim, x.ndim)
-    return wrap(backend.array_module(x.array).any(x.array, axis=axis, keepdims=keepdim))
+    xp = backend.array_module(x.array)
+    return wrap(xp.asarray(xp.any(x.array, axis=axis, keepdims=keepdim), order='C'))   # torch's layout: row-major
 
 
 def count_nonzero(x, dim=None):
@@ -376,6 +405,7 @@ def count_nonzero(x, dim=None):
 
 
 class Cumsum(Function):
+    contiguous_output = True
     def forward(self, x, dim):
         self.dim = dim
         return backend.array_module(x.array).cumsum(x.array, axis=dim, dtype=x.array.dtype)
@@ -385,6 +415,7 @@ class Cumsum(Function):
 
 
 class CumProd(Function):
+    contiguous_output = True
     torch_name = 'CumprodBackward0'
     saves_output = True
 
@@ -434,6 +465,7 @@ def cumprod(x, dim, dtype=None):
 
 
 class Softmax(Function):
+    contiguous_output = True
     saves_output = True
 
     def forward(self, x, dim):
@@ -451,6 +483,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    contiguous_output = True
     saves_output = True
 
     def forward(self, x, dim):

@@ -20,6 +20,7 @@ from .reduction import expand_reduced, normalize_dims
 
 
 class VectorNorm(Function):
+    contiguous_output = True
     torch_name = 'LinalgVectorNormBackward0'
     saves_output = True
 
