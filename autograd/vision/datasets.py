@@ -129,14 +129,9 @@ class MNIST(Dataset):
         for filename, md5 in self.resources:
             if self._existing(self.raw_folder, filename[:-len('.gz')]):
                 continue
-            failures = []
-            for mirror in self.mirrors:
-                try:
-                    _download(mirror + filename, os.path.join(self.raw_folder, filename), md5)
-                    break
-                except (URLError, OSError, ValueError) as exc:
-                    failures.append(f"{mirror}{filename}: {exc}")
-            else:
+            failures = download_first([m + filename for m in self.mirrors], os.path.join(self.raw_folder, filename),
+                                      md5)
+            if failures:
                 raise RuntimeError(
                     f"Error downloading {filename} for {type(self).__name__}:\n  " + "\n  ".join(failures) +
                     f"\nNo file was written. If this machine is offline, copy {filename} (from any of the mirrors "
@@ -182,6 +177,19 @@ class FashionMNIST(MNIST):
     classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
                'Ankle boot']
     folder_alias = 'fashion-mnist'
+
+
+def download_first(urls, path, md5):
+    """Download to path from the first of urls that works (checked against md5). Returns the list of
+    "url: error" lines of the mirrors that failed, empty when one worked (the caller words the error)."""
+    failures = []
+    for url in urls:
+        try:
+            _download(url, path, md5)
+            return []
+        except (URLError, OSError, ValueError) as exc:
+            failures.append(f"{url}: {exc}")
+    return failures
 
 
 def _download(url, path, md5, chunk=1 << 16, timeout=30):

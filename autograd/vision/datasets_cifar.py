@@ -11,11 +11,10 @@ import io
 import os
 import pickle
 import tarfile
-from urllib.error import URLError
 
 import numpy as np
 
-from .datasets import _download
+from .datasets import download_first
 from .datasets_folder import VisionDataset
 
 __all__ = ['CIFAR10', 'CIFAR100', 'safe_unpickle', 'check_integrity']
@@ -56,14 +55,8 @@ def download_and_extract(urls, folder, filename, md5, who):
     os.makedirs(folder, exist_ok=True)
     archive = os.path.join(folder, filename)
     if not check_integrity(archive, md5):
-        failures = []
-        for url in urls:
-            try:
-                _download(url, archive, md5)
-                break
-            except (URLError, OSError, ValueError) as exc:
-                failures.append(f"{url}: {exc}")
-        else:
+        failures = download_first(urls, archive, md5)
+        if failures:
             raise RuntimeError(
                 f"Error downloading {filename} for {who}:\n  " + "\n  ".join(failures) +
                 f"\nNo file was written. If this machine is offline, copy {filename} (from the address above) into "

@@ -122,10 +122,8 @@ class QMNIST(MNIST):
 
 def download_and_extract_file(url, folder, filename, md5, who):
     """One compressed IDX file: downloaded atomically with its MD5 checked (it is read compressed)."""
-    from urllib.error import URLError
-    from .datasets import _download
-    try:
-        _download(url, os.path.join(folder, filename), md5)
-    except (URLError, OSError, ValueError) as exc:
-        raise RuntimeError(f"Error downloading {filename} for {who}:\n  {url}: {exc}\nNo file was written. If this "
-                           f"machine is offline, copy {filename} into {folder} and run again without download=True.") from None
+    from .datasets import download_first
+    failures = download_first([url], os.path.join(folder, filename), md5)
+    if failures:
+        raise RuntimeError(f"Error downloading {filename} for {who}:\n  {failures[0]}\nNo file was written. If this "
+                           f"machine is offline, copy {filename} into {folder} and run again without download=True.")
