@@ -500,16 +500,16 @@ API_OPS = [
                                                      x.clone().masked_scatter_(mask, s)),
        fixed((2, 3), (6,)), index_inputs=lambda shapes, opts, rng: [rng.random((2, 3)) < 0.5], hard=HARD),
     # Method forms of functions whose rows above leave hard points out: each draws what its function's row
-    # draws (the same kernel; that row says why), set from MIRRORS at the end of the file
+    # draws (the same kernel; that row says why), set from MIRRORS at the end of the file (hard=None till then)
     Op('method_polygamma', lambda m, x: (x.polygamma(2), x.clone().polygamma_(1)), unary(), domain=(1.05, 3)),
     Op('method_logcumsumexp', lambda m, x: x.logcumsumexp(0), unary(1)),
-    Op('method_median', lambda m, x: x.median(), unary()),
+    # every hard point: median() shares its gradient evenly among the ties (torch's evenly_distribute_backward)
+    Op('method_median', lambda m, x: x.median(), unary(), hard=HARD),
     Op('method_quantile', lambda m, x: x.quantile(0.25), unary()),
     Op('nbytes_itemsize', lambda m, x: m.tensor([x.nbytes, x.itemsize], device=x.device), unary(), grad=False, hard=HARD),
 ]
 
-MIRRORS = {'method_polygamma': 'polygamma', 'method_logcumsumexp': 'logcumsumexp', 'method_median': 'median',
-           'method_quantile': 'quantile'}
+MIRRORS = {'method_polygamma': 'polygamma', 'method_logcumsumexp': 'logcumsumexp', 'method_quantile': 'quantile'}
 _DECLARED = {op.name: op.hard for op in API_OPS}
 API_OPS = [dataclasses.replace(op, hard=_DECLARED[MIRRORS[op.name]]) if op.name in MIRRORS else op for op in API_OPS]
 

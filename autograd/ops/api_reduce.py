@@ -61,15 +61,32 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     return _select(x, d, _kth_index(x, d, k - 1), keepdim, 'kthvalue')
 
 
+class MedianAll(Function):
+    """median() of all elements: the lower median, NaN if any element is NaN (empty: NaN). The gradient is
+    shared evenly among the elements equal to it (the NaN ones for a NaN median): torch's
+    evenly_distribute_backward, so ties need no selection order."""
+    torch_name = 'MedianBackward0'
+    saves_output = True
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        xp = _xp(x)
+        a = x.array.reshape(-1)
+        if a.size == 0 or (a.dtype.kind in 'fc' and bool(xp.isnan(a).any())):
+            return xp.asarray(xp.nan, dtype=a.dtype)
+        return xp.partition(a, (a.size - 1) // 2)[(a.size - 1) // 2]
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        value = self.output
+        mask = (x == value) | (x.isnan() & value.isnan())
+        return grad * mask / mask.sum()
+
+
 def median(x, dim=None, keepdim=False):
     """The lower median: with no dim a 0-d tensor of the flattened input, else (values, indices)."""
     if dim is None:
-        flat = x.reshape(-1)
-        if flat.numel() == 0:
-            return flat.sum() + float('nan')   # recorded, as torch's is
-        if bool(flat.isnan().any()):
-            return flat[int(_xp(x).argmax(_xp(x).isnan(flat.array)))]
-        return kthvalue(flat, (flat.numel() - 1) // 2 + 1, 0).values
+        return MedianAll.apply(x)
     d = _dim_of(x, dim, 'median')
     n = x.shape[d] if x.ndim else 1
     xp = _xp(x)
