@@ -353,7 +353,7 @@ STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'rdiv_scalar', 'remainder', 'fmod', 
               'getitem', 'index_select', 'masked_select', 'topk', 'logsumexp', 'sort', 'max', 'min', 'amax',
               'amin', 'dot', 'mv', 'bmm', 'mm'}
 # The API table (tests/op_specs_api.py): composites that are one node in torch (linalg decompositions and
-# solvers, median/mode/kthvalue/quantile, cummax/cummin, put, masked_scatter, block_diag, rot90, addmv/addr/
+# solvers, median(dim)/mode/kthvalue/quantile, cummax/cummin, rot90, addmv/addr/
 # addbmm, cdist/pdist ...) and renames still to make (LogAddExp -> LogaddexpBackward0, XLogY -> Xlogy,
 # CopySign -> Copysign, InverseHyperbolic -> Asinh/Acosh/Atanh, Bessel -> I0/SpecialI0E..., ClampBackward1 ->
 # ClampMin/ClampMax, DiagEmbedInto -> DiagEmbed, PolygammaBackward1 for polygamma_).
@@ -366,11 +366,11 @@ STRUCTURAL |= {
     'xlogy', 'mvlgamma', 'sinc', 'nan_to_num', 'copysign', 'fmax', 'fmin', 'deg2rad', 'rad2deg', 'ldexp', 'asinh',
     'acosh', 'atanh', 'clamp_min', 'clamp_max_', 'special.i0', 'special.i0e', 'special.i1', 'special.i1e',
     'special.entr', 'special.xlog1py', 'special.ndtr', 'special.ndtri', 'special.log_ndtr', 'special.erfcx',
-    'special.gammainc', 'special.spherical_bessel_j0', 'median', 'median_dim', 'nanmedian', 'mode', 'kthvalue',
-    'quantile', 'nanquantile', 'nansum', 'aminmax', 'cummax', 'cummin', 'logcumsumexp', 'combinations', 'put',
-    'masked_scatter', 'rot90', 'block_diag', 'cosine_similarity', 'pairwise_distance', 'methods_binary',
-    'methods_unary', 'inplace_unary', 'inplace_binary', 'inplace_products', 'inplace_put_scatter',
-    'method_polygamma', 'method_logcumsumexp', 'method_median', 'method_quantile'}
+    'special.gammainc', 'special.spherical_bessel_j0', 'median_dim', 'nanmedian', 'mode', 'kthvalue',
+    'quantile', 'nanquantile', 'nansum', 'aminmax', 'cummax', 'cummin', 'logcumsumexp', 'combinations',
+    'rot90', 'cosine_similarity', 'pairwise_distance', 'methods_binary',
+    'methods_unary', 'inplace_unary', 'inplace_binary', 'inplace_products',
+    'method_polygamma', 'method_logcumsumexp', 'method_quantile'}
 NAMED = [op for op in OPS + API_OPS if op.grad]
 
 

@@ -183,23 +183,40 @@ def flipud(x):
     return x.flip(0)
 
 
+class BlockDiag(Function):
+    """torch.block_diag: the inputs (0-d as 1x1, 1-d (n,) as 1xn) placed corner to corner in a zero matrix.
+    One BlockDiagBackward0 node: each input gets its block of the gradient."""
+    def forward(self, *tensors):
+        xp = _xp(tensors[0])
+        blocks = [t.array.reshape(1, 1) if t.ndim == 0 else t.array.reshape(1, -1) if t.ndim == 1 else t.array
+                  for t in tensors]
+        out = xp.zeros((builtins.sum(b.shape[0] for b in blocks), builtins.sum(b.shape[1] for b in blocks)),
+                       dtype=blocks[0].dtype)
+        self.places, r, c = [], 0, 0
+        for t, b in zip(tensors, blocks):
+            out[r:r + b.shape[0], c:c + b.shape[1]] = b
+            self.places.append((r, c, b.shape, t.shape))
+            r, c = r + b.shape[0], c + b.shape[1]
+        return out
+
+    def backward(self, grad):
+        return tuple(grad[r:r + h, c:c + w].reshape(shape) if need else None
+                     for (r, c, (h, w), shape), need in zip(self.places, self.needs_input_grad))
+
+
 def block_diag(*tensors):
+    """Shapes: each input 0-, 1- or 2-d; the result (sum of rows, sum of columns), in the inputs' promoted dtype.
+    Errors: torch's RuntimeError for an input of more than 2 dims."""
     from ..creation import zeros
     from .arithmetic import cast
-    ts = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t for t in tensors]
-    if not ts:
+    if not tensors:
         return zeros(1, 0)
-    dt = np.result_type(*[t.array.dtype for t in ts])
-    ts = [cast(t, dt) for t in ts]
-    total = builtins.sum(t.shape[1] for t in ts)
-    rows, left = [], 0
-    for t in ts:
-        r, c = t.shape
-        parts = [zeros(r, left, dtype=t.dtype, device=t.device), t,
-                 zeros(r, total - left - c, dtype=t.dtype, device=t.device)]
-        rows.append(cat(parts, 1))
-        left += c
-    return cat(rows, 0)
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{t.ndim} dimensions")
+    dt = np.result_type(*[t.array.dtype for t in tensors])
+    return BlockDiag.apply(*[cast(t, dt) for t in tensors])
 
 
 def diagflat(x, offset=0):
@@ -223,6 +240,31 @@ def take_along_dim(x, indices, dim=None):
     return x.expand(*xs).gather(d, indices.expand(*is_))
 
 
+class Put(Function):
+    """Tensor.put: x with source written (accumulate: added) at the flat positions `flat` (non-negative, int64).
+    One PutBackward0 node, with torch's derivatives (derivatives.yaml): x gets grad, zeroed at the positions
+    written unless accumulating; source gets grad.take(index)."""
+    def forward(self, x, source, flat, accumulate):
+        from .indexing import add_at
+        self.flat, self.accumulate, self.source_shape = flat, accumulate, source.array.shape
+        xp = _xp(x)
+        out = x.array.copy()
+        target = out.reshape(-1)
+        if accumulate:
+            add_at(xp, target, (flat,), source.array.reshape(-1))
+        else:
+            target[flat] = source.array.reshape(-1)
+        return out
+
+    def backward(self, grad):
+        gx, gs = self.needs_input_grad
+        index = wrap(self.flat)
+        grad_x = grad if self.accumulate or not gx else \
+            Put.apply(grad, grad.new_zeros(self.flat.shape), flat=self.flat, accumulate=False)
+        grad_s = grad.reshape(-1)[index].reshape(self.source_shape) if gs else None
+        return (grad_x if gx else None), grad_s
+
+
 def put(x, index, source, accumulate=False):
     """Out of place Tensor.put: source written (or added) at the flat positions index of x (negative ones
     count from the end). Errors (torch's IndexError): index and source of different sizes, a non-empty
@@ -238,22 +280,45 @@ def put(x, index, source, accumulate=False):
     bad = (flat_index >= n) | (flat_index < -n)
     if bad.any():
         raise IndexError(f"out of range: tried to access index {int(flat_index[bad][0])} on a tensor of {n} elements.")
-    idx = wrap(xp.where(flat_index < 0, flat_index + n, flat_index))
-    flat, src = x.reshape(-1), source.reshape(-1)
-    out = flat.scatter_add(0, idx, src) if accumulate else flat.scatter(0, idx, src)
-    return out.reshape(x.shape)
+    from .arithmetic import cast
+    return Put.apply(x, cast(source, x.array.dtype), flat=xp.where(flat_index < 0, flat_index + n, flat_index),
+                     accumulate=accumulate)
+
+
+class MaskedScatter(Function):
+    """x with the positions where mask (broadcast to x) is True filled, in order, with source's leading elements.
+    One MaskedScatterBackward0 node: x gets grad where mask is False, source grad's masked elements (then 0)."""
+    def forward(self, x, source, positions):
+        self.positions, self.source_shape = positions, source.array.shape
+        out = x.array.copy()
+        out.reshape(-1)[positions] = source.array.reshape(-1)[:positions.size]
+        return out
+
+    def backward(self, grad):
+        gx, gs = self.needs_input_grad
+        flat = grad.reshape(-1)
+        index = wrap(self.positions)
+        grad_x = MaskedScatter.apply(grad, grad.new_zeros(self.positions.shape), positions=self.positions) if gx else None
+        grad_s = None
+        if gs:
+            taken = flat[index]
+            size = int(np.prod(self.source_shape))
+            if size > taken.numel():
+                taken = cat([taken, grad.new_zeros(size - taken.numel())])
+            grad_s = taken.reshape(self.source_shape)
+        return grad_x, grad_s
 
 
 def masked_scatter(x, mask, source):
-    """x with the positions where mask is True filled, in order, with source's leading elements."""
+    """x with the positions where mask is True filled, in order, with source's leading elements.
+    Errors: torch's RuntimeError when source has fewer elements than mask has True values."""
+    from .arithmetic import cast
     xp = _xp(x)
     m = xp.broadcast_to(mask.array, x.array.shape).reshape(-1)
     positions = xp.nonzero(m)[0]
     if positions.size > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
-    src = source.reshape(-1)[:positions.size]
-    out = x.reshape(-1).scatter(0, wrap(positions.astype(np.int64)), src)
-    return out.reshape(x.shape)
+    return MaskedScatter.apply(x, cast(source, x.array.dtype), positions=positions.astype(np.int64))
 
 
 # ---- products and distances ----------------------------------------------------------------------
