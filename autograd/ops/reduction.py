@@ -55,12 +55,11 @@ def expand_reduced(grad, in_shape, dims, keepdim):
 
 class Sum(Function):
     contiguous_output = True
-    def name(self):
-        shape, dims, keepdim = self.args
-        return 'SumBackward0' if len(dims) == len(shape) and not keepdim else 'SumBackward1'
+    def name(self):   # torch's overload: sum() is SumBackward0, sum(dim, ...) SumBackward1 even over every dim
+        return 'SumBackward0' if self.full else 'SumBackward1'
 
-    def forward(self, x, dims, keepdim):
-        self.args = (x.array.shape, dims, keepdim)
+    def forward(self, x, dims, keepdim, full=False):
+        self.args, self.full = (x.array.shape, dims, keepdim), full
         return x.array.sum(axis=dims, keepdims=keepdim)
 
     def backward(self, grad):
@@ -69,12 +68,11 @@ class Sum(Function):
 
 class Mean(Function):
     contiguous_output = True
-    def name(self):
-        shape, dims, keepdim = self.args
-        return 'MeanBackward0' if len(dims) == len(shape) and not keepdim else 'MeanBackward1'
+    def name(self):   # as Sum's: mean() or mean(dim, ...)
+        return 'MeanBackward0' if self.full else 'MeanBackward1'
 
-    def forward(self, x, dims, keepdim):
-        self.args = (x.array.shape, dims, keepdim)
+    def forward(self, x, dims, keepdim, full=False):
+        self.args, self.full = (x.array.shape, dims, keepdim), full
         return x.array.mean(axis=dims, keepdims=keepdim)
 
     def backward(self, grad):
@@ -89,9 +87,12 @@ class Prod(Function):
     contiguous_output = True
     saves_output = True
 
-    def forward(self, x, dims, keepdim):
+    def name(self):   # as Sum's: prod() or prod(dim, ...)
+        return 'ProdBackward0' if self.full else 'ProdBackward1'
+
+    def forward(self, x, dims, keepdim, full=False):
         self.save_for_backward(x)
-        self.args = (x.array.shape, dims, keepdim)
+        self.args, self.full = (x.array.shape, dims, keepdim), full
         return x.array.prod(axis=dims, keepdims=keepdim)
 
     def backward(self, grad):
@@ -182,7 +183,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
         x = x.to(dtype)
     elif x.array.dtype.kind in 'bui' and x.array.dtype != dtypes.int64.numpy_dtype:
         x = cast(x, dtypes.int64.numpy_dtype)
-    return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, full=dim is None and not keepdim)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
@@ -191,7 +192,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     if x.array.dtype.kind not in 'fc':
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {x.dtype.scalar_name}")
-    return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, full=dim is None and not keepdim)
 
 
 def prod(x, dim=None, keepdim=False, dtype=None):
@@ -199,7 +200,7 @@ def prod(x, dim=None, keepdim=False, dtype=None):
         x = x.to(dtype)
     elif x.array.dtype.kind in 'bui':
         x = cast(x, dtypes.int64.numpy_dtype)
-    return Prod.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Prod.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, full=dim is None and not keepdim)
 
 
 def _extremum(x, dim, keepdim, largest):
