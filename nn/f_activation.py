@@ -2,6 +2,8 @@
 import math
 import warnings
 
+import numpy as np
+
 from autograd import backend, random
 from autograd.ops import activation_extra as _act
 from autograd.tensor import wrap
@@ -109,15 +111,27 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element in training, and is
-    (lower + upper) / 2 otherwise. The training noise comes from this library's generator, drawn for every
-    element (torch draws one number per negative element), so seeded draws differ from torch's."""
+    (lower + upper) / 2 otherwise. Training draws torch's stream (ATen's CPU _rrelu_with_noise_train): one
+    uniform_real_distribution<double> per element <= 0, in row-major order, from the default generator
+    (positive and NaN elements draw nothing), so the same seed gives torch's slopes."""
     if not training:
         from .functional import leaky_relu
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    noise = wrap(backend.array_module(input.array).empty(tuple(input.shape), dtype=input.array.dtype))
-    noise.uniform_(lower, upper)
-    slope = noise.where(input <= 0, 1.0)
-    return input.mul_(slope) if inplace else input * slope
+    noise = _rrelu_noise(input, lower, upper)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def _rrelu_noise(input, lower, upper):
+    """The slopes torch draws: r = (random64 & (2^53 - 1)) * 2^-53 * (upper - lower) + lower in double, with
+    lower/upper first rounded to the op's math type (float for float32), then cast to it; 1 elsewhere."""
+    x = backend.to_host(input.detach().array)
+    opmath = np.float64 if x.dtype == np.float64 else np.float32
+    lo, hi = float(opmath(lower)), float(opmath(upper))
+    negative = np.ascontiguousarray(x) <= 0
+    u = random._unit(random.default_generator, int(negative.sum()), np.float64)
+    noise = np.ones(x.shape, x.dtype)
+    noise[negative] = (u * (hi - lo) + lo).astype(opmath)
+    return wrap(backend.array_module(input.array).asarray(noise))
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):

@@ -108,7 +108,8 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
     modes: nearest, nearest-exact (3-5D), linear (3D), bilinear, bicubic (4D), trilinear (5D), area (3-5D,
     adaptive average pooling). align_corners (interpolating modes only, default False) maps the corner
     pixel centres onto each other. recompute_scale_factor=True derives the scale from the output size.
-    antialias=True is not supported (NotImplementedError)."""
+    antialias=True (bilinear/bicubic/lanczos, 4-D) widens the filter by the scale when downsampling, as torch's
+    _upsample_*2d_aa (nn/f_antialias.py; lanczos needs it); uint8 bilinear/bicubic input runs torch's integer kernel."""
     if mode in ('nearest', 'area', 'nearest-exact'):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
@@ -157,13 +158,16 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
         if not (mode in ('bilinear', 'bicubic', 'lanczos') and input.ndim == 4):
             raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires "
                              "a 4-D tensor as input")
-        raise NotImplementedError("interpolate: antialias=True is not supported; resize without it, or blur the "
-                                  "input first (e.g. with avg_pool2d) when downsampling")
-    if mode not in _MODES or input.dim() not in (3, 4, 5):
+    lanczos = mode == 'lanczos' and input.dim() == 4
+    if lanczos and align_corners:
+        raise ValueError("Lanczos mode does not support align_corners=True")
+    if lanczos and not antialias:
+        raise ValueError("Lanczos mode requires antialias=True")
+    if (mode not in _MODES and not lanczos) or input.dim() not in (3, 4, 5):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the modes: nearest | "
             f"linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})")
-    if _MODES[mode] is not None and _MODES[mode] != input.dim():
+    if _MODES.get(mode) is not None and _MODES[mode] != input.dim():
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_MODES[mode]}D input")
     if output_size is None:   # ATen: floor(input_size * scale) in double
         output_size = [int(math.floor(input.shape[i + 2] * scale_factors[i])) for i in range(dim)]
@@ -172,6 +176,8 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                            f"({', '.join(str(s) for s in input.shape[2:])}) and output "
                            f"({', '.join(str(s) for s in output_size)})")
+    if antialias or (mode in ('bilinear', 'bicubic') and input.array.dtype == np.uint8):
+        return _resample_2d(input, output_size, align_corners, scales, mode, antialias)
     T = np.float32 if input.array.dtype != np.float64 else np.float64
     out = input
     for i in reversed(range(dim)):       # the last dim innermost, as ATen's kernels nest their sums
@@ -188,6 +194,17 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
         else:
             out = _along(out, d, *_linear_taps(n_in, n_out, align_corners, s, T))
     return out
+
+
+def _resample_2d(input, output_size, align_corners, scales, mode, antialias):
+    """The separable kernels of nn/f_antialias.py: float32/float64 (antialiased) or uint8 (torch's integer path)."""
+    from .f_antialias import interpolate_aa, interpolate_uint8
+    dt = input.array.dtype
+    if dt == np.uint8:
+        return interpolate_uint8(input, output_size, align_corners, scales, mode, antialias)
+    if dt not in (np.float32, np.float64):
+        raise NotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{input.dtype.scalar_name}'")
+    return interpolate_aa(input, output_size, align_corners, scales, mode)
 
 
 def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None):

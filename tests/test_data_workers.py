@@ -232,3 +232,47 @@ def _deep(x):
     if isinstance(x, (list, tuple)):
         return [_deep(v) for v in x]
     return x.tolist() if hasattr(x, 'tolist') else x
+
+
+class _WaitsForNine:
+    """Sample 0 blocks until sample 9 has been fetched (a marker file; at most 20 s), so its worker falls
+    behind the other one for as long as the rest of the pass takes, whatever the machine's speed."""
+    def __init__(self, marker, delay=0.0):
+        self.marker, self.delay = marker, delay
+
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, i):
+        if i == 9:
+            open(self.marker, 'w').close()
+        if i == 0:
+            deadline = time.time() + (self.delay or 20.0)
+            while time.time() < deadline and (self.delay or not os.path.exists(self.marker)):
+                time.sleep(0.01)
+        return i
+
+
+def test_in_order_false_hands_out_batches_as_they_arrive(tmp_path):
+    """in_order=False: batches are yielded as workers finish them, and new tasks go only to workers with room
+    (torch's rule), so while worker 0 is stuck on sample 0 (holding 0 and 2), samples 4-9 all go to worker 1:
+    torch and we yield 1, 3, 4, ..., 8 first, then 9, 0 and 2 (0 before 2, one worker's order). in_order=True
+    (the default) waits for sample 0."""
+    runs = {}
+    for lib in (torch, autograd):
+        marker = tmp_path / f"nine-{lib.__name__}"
+        loader = lib.utils.data.DataLoader(_as_dataset(lib, marker),
+                                           batch_size=1, num_workers=2, prefetch_factor=2, in_order=False)
+        runs[lib.__name__] = [b.item() for b in loader]
+    for order in runs.values():
+        assert order[:7] == [1, 3, 4, 5, 6, 7, 8] and sorted(order[7:]) == [0, 2, 9]
+        assert order.index(0) < order.index(2)
+    ordered = [b.item() for b in adata.DataLoader(_as_dataset(autograd, tmp_path / "x", delay=0.3), batch_size=1,
+                                                  num_workers=2)]
+    assert ordered == list(range(10))
+
+
+def _as_dataset(lib, marker, delay=0.0):
+    class Waits(_WaitsForNine, lib.utils.data.Dataset):
+        pass
+    return Waits(str(marker), delay)

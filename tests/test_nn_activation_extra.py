@@ -37,7 +37,7 @@ def draw_input(rng, shape, dtype):
 @settings(**SETTINGS)
 @given(shape=st.lists(st.integers(1, 4), min_size=3, max_size=4), seed=SEEDS)
 def test_activation_layers(dtype, name, args, fname, fargs, shape, seed):
-    """RReLU runs in eval mode here (its training noise is this library's own draw, tested below)."""
+    """RReLU runs in eval mode here (its training draws: test_rrelu_training_is_torchs_stream)."""
     shape = list(shape)
     if name == 'GLU':
         shape[1] *= 2
@@ -119,3 +119,25 @@ def test_activation_errors_match_torch():
         with pytest.raises(theirs.type) as ours:
             fn(autograd, autograd.zeros(shape))
         assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize('dtype', DTYPES)
+@settings(**SETTINGS)
+@given(data=st.data(), seed=SEEDS)
+def test_rrelu_training_is_torchs_stream(dtype, data, seed):
+    """Training-mode RReLU draws torch's slopes: one double uniform per element <= 0 (zeros included, NaN
+    and positives draw nothing), so the same seed gives torch's output, gradient and generator state."""
+    shape = data.draw(st.lists(st.integers(0, 5), min_size=1, max_size=3))
+    lower = data.draw(st.sampled_from([1 / 8, 0.0, 0.1, 0.3]))
+    upper = data.draw(st.sampled_from([lower, 1 / 3, 0.5, 1.0]))
+    inplace = data.draw(st.booleans())
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1)
+    for v in data.draw(st.lists(st.sampled_from([0.0, -0.0, np.nan]), max_size=3)):
+        if flat.size:
+            flat[data.draw(st.integers(0, flat.size - 1))] = v
+    theirs, ours = torch.nn.RReLU(lower, upper, inplace), nn.RReLU(lower, upper, inplace)
+    torch.manual_seed(seed)
+    autograd.manual_seed(seed)
+    compare(lambda t: theirs(t * 1), lambda t: ours(t * 1), [x], dtype, seed)   # * 1: inplace needs a non-leaf
+    assert autograd.rand(4).tolist() == torch.rand(4).tolist()    # both generators end at the same place

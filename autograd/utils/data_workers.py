@@ -247,6 +247,7 @@ class MultiProcessIter:
         self._prefetch = loader.prefetch_factor
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
+        self._in_order = getattr(loader, 'in_order', True)
         self._is_iterable = is_iterable
         self._auto_collation = loader.batch_size is not None or loader.batch_sampler is not None
         ctx = loader.multiprocessing_context
@@ -282,6 +283,7 @@ class MultiProcessIter:
         self._task_info = {}     # task -> (worker,) while outstanding, (worker, data) when it came early
         self._outstanding = 0
         self._active = [True] * self._num_workers
+        self._num_tasks = [0] * self._num_workers   # tasks sent to each worker and not yet handed out
         self._cycle = itertools.cycle(range(self._num_workers))
         if not first:   # persistent workers: each acknowledges the new pass before any task is sent
             for q in self._index_queues:
@@ -304,14 +306,16 @@ class MultiProcessIter:
             index = next(self._index_iter)
         except StopIteration:
             return
-        for _ in range(self._num_workers):   # the next worker that still has data
+        limit = self._prefetch * self._num_workers // max(sum(self._active), 1)
+        for _ in range(self._num_workers):   # the next worker that still has data (and, out of order, room)
             worker = next(self._cycle)
-            if self._active[worker]:
+            if self._active[worker] and (self._in_order or self._num_tasks[worker] < limit):
                 break
         else:
             return
         self._index_queues[worker].put((self._send_idx, index))
         self._task_info[self._send_idx] = (worker,)
+        self._num_tasks[worker] += 1
         self._outstanding += 1
         self._send_idx += 1
 
@@ -348,9 +352,9 @@ class MultiProcessIter:
                     self._shutdown()
                 raise StopIteration
             if len(self._task_info[self._rcvd_idx]) == 2:
-                _, data = self._task_info.pop(self._rcvd_idx)
+                worker, data = self._task_info.pop(self._rcvd_idx)
                 self._rcvd_idx += 1
-                return self._process(data)
+                return self._process(data, worker)
             idx, data = self._get()
             self._outstanding -= 1
             if isinstance(data, _IterableStop):
@@ -360,13 +364,16 @@ class MultiProcessIter:
                 self._put_task()
                 continue
             if idx != self._rcvd_idx:
+                if not self._in_order:   # torch's in_order=False: hand it out now, not in index order
+                    return self._process(data, self._task_info.pop(idx)[0])
                 self._task_info[idx] += (data,)
                 continue
-            self._task_info.pop(idx)
+            worker = self._task_info.pop(idx)[0]
             self._rcvd_idx += 1
-            return self._process(data)
+            return self._process(data, worker)
 
-    def _process(self, data):
+    def _process(self, data, worker):
+        self._num_tasks[worker] -= 1
         self._put_task()
         if isinstance(data, ExceptionWrapper):
             data.reraise()

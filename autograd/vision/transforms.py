@@ -1,5 +1,5 @@
-"""torchvision.transforms: Compose, ToTensor, PILToTensor, ToPILImage, Normalize, Lambda, Resize (PIL images
-only: it is PIL's own resize, exactly what torchvision does for them) here; the crops, flips, geometric and
+"""torchvision.transforms: Compose, ToTensor, PILToTensor, ToPILImage, Normalize, Lambda, Resize (PIL images: Pillow's
+own resize, as torchvision; tensors: F.interpolate, see transforms_resize.py) here; the crops, flips, geometric and
 colour augmentations in transforms_random.py and the functional forms in transforms_functional.py
 (importable as autograd.vision.transforms.functional)."""
 import enum
@@ -162,6 +162,7 @@ class Lambda:
 
 class InterpolationMode(enum.Enum):
     NEAREST = 'nearest'
+    NEAREST_EXACT = 'nearest-exact'
     BILINEAR = 'bilinear'
     BICUBIC = 'bicubic'
     BOX = 'box'
@@ -170,30 +171,22 @@ class InterpolationMode(enum.Enum):
 
 
 class Resize:
-    """Resize a PIL image: size (h, w), or an int that the smaller edge becomes (aspect ratio kept)."""
+    """Resize a PIL image or a (..., C, H, W) tensor: size (h, w), or an int (or 1-sequence) that the smaller
+    edge becomes, the aspect ratio kept and the longer edge capped at max_size. PIL images: Pillow's resize;
+    tensors: F.interpolate, antialiased for bilinear/bicubic unless antialias=False (transforms_resize.py)."""
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
-        if not isinstance(size, (int, list, tuple)) or isinstance(size, (list, tuple)) and len(size) not in (1, 2):
-            raise TypeError(f"Size should be int or sequence of length 1 or 2. Got {size!r}")
-        self.size, self.interpolation, self.max_size, self.antialias = size, interpolation, max_size, antialias
+        if size is not None and not isinstance(size, (int, list, tuple)):
+            raise TypeError(f"Size should be int or sequence. Got {type(size)}")
+        if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
+            raise ValueError("If size is a sequence, it should have 1 or 2 values")
+        from .transforms_resize import interpolation_mode
+        self.size, self.max_size, self.antialias = size, max_size, antialias
+        self.interpolation = interpolation_mode(interpolation)
 
     def __call__(self, img):
-        if not _is_pil(img):
-            raise TypeError(f"Resize here takes PIL images only, got {type(img).__name__}; "
-                            "apply it before ToTensor (tensor resizing is not implemented)")
-        w, h = img.size
-        size = [self.size] if isinstance(self.size, int) else list(self.size)
-        if len(size) == 2:
-            new_h, new_w = size
-        else:
-            short, long = (w, h) if w <= h else (h, w)
-            new_short, new_long = size[0], int(size[0] * long / short)
-            if self.max_size is not None and new_long > self.max_size:
-                new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
-            new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
-        if (new_w, new_h) == (w, h):
-            return img
-        return img.resize((new_w, new_h), getattr(Image.Resampling, self.interpolation.name))
+        from .transforms_resize import resize
+        return resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
     def __repr__(self):
         return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "

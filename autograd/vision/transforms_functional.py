@@ -4,8 +4,8 @@ PIL images go through Pillow exactly as torchvision's functional_pil.py does (cr
 rotate, transform(AFFINE), ImageEnhance), so the pixels are Pillow's. Tensor images (..., C, H, W) follow
 functional_tensor.py's formulas on the host arrays (NumPy): crops and flips are slices, padding is np.pad
 with the same modes, colour adjustments blend in float32 and cast back, rotate/affine sample torchvision's
-affine grid (nearest or bilinear, zeros outside, fill through a mask channel). Resizing tensors (resize,
-resized_crop) is not implemented: resize the PIL image before ToTensor.
+affine grid (nearest or bilinear, zeros outside, fill through a mask channel). resize (transforms_resize.py)
+takes both: Pillow for PIL images, F.interpolate (antialiased by default) for tensors.
 """
 import math
 import numbers
@@ -195,27 +195,21 @@ def vflip(img):
     return wrap(_host(img)[..., ::-1, :].copy())
 
 
-def _pil_only(img, op):
-    _check(img)
-    if not _is_pil(img):
-        raise TypeError(f"{op} of tensor images is not implemented here (it needs grid sampling); apply {op} to "
-                        "the PIL image before ToTensor/PILToTensor")
-
-
 def _resample(interpolation):
+    """Pillow's resampling constant of an InterpolationMode (torchvision's pil_modes_mapping)."""
     from .transforms import InterpolationMode
+    from .transforms_resize import _PIL_MODES
     if isinstance(interpolation, InterpolationMode):
-        return getattr(Image.Resampling, interpolation.name)
+        return _PIL_MODES[interpolation.value]
     return interpolation
 
 
-def resize(img, size, interpolation=None, max_size=None, antialias=True):
-    from .transforms import InterpolationMode, Resize
-    return Resize(size, interpolation or InterpolationMode.BILINEAR, max_size, antialias)(img)
+from .transforms_resize import resize   # noqa: E402  (PIL images and tensors)
 
 
 def resized_crop(img, top, left, height, width, size, interpolation=None, antialias=True):
-    _pil_only(img, 'resized_crop')
+    """crop, then resize to size (PIL images and tensors)."""
+    _check(img)
     return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
 
 
