@@ -361,7 +361,7 @@ STRUCTURAL |= {
     'linalg.slogdet', 'linalg.solve', 'triangular_solve', 'linalg.cholesky', 'cholesky_solve', 'linalg.eigh',
     'linalg.eigvalsh', 'linalg.svd', 'linalg.svdvals', 'linalg.pinv', 'linalg.lstsq', 'linalg.lu', 'linalg.lu_solve',
     'lu_unpack', 'linalg.tensorinv', 'linalg.matrix_power', 'linalg.cross', 'cross', 'linalg.multi_dot',
-    'chain_matmul', 'diag_embed', 'diagflat', 'linalg.vector_norm', 'linalg.matrix_norm',
+    'chain_matmul', 'linalg.vecdot', 'diag_embed', 'diagflat', 'linalg.vector_norm', 'linalg.matrix_norm',
     'linalg.norm_ord', 'trace', 'kron', 'cdist', 'pdist', 'addmv', 'addr', 'addbmm', 'logaddexp', 'logaddexp2',
     'xlogy', 'mvlgamma', 'sinc', 'nan_to_num', 'copysign', 'fmax', 'fmin', 'deg2rad', 'rad2deg', 'ldexp', 'asinh',
     'acosh', 'atanh', 'clamp_min', 'clamp_max_', 'special.i0', 'special.i0e', 'special.i1', 'special.i1e',
