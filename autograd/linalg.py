@@ -120,15 +120,18 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         x = x.to(dtype)
     x = floating(x)
     dims = normalize_dims(dim, x.ndim)
-    if x.numel() == 0 and ord in (_INF, -_INF) and (dim is None or builtins.any(x.shape[d] == 0 for d in dims)):
-        raise IndexError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
-                         "operation does not have an identity")
-    if ord == -_INF:
-        return x.abs().amin(dims, keepdim)
-    if ord == 0:
-        return (x != 0).to(x.dtype).sum(dims, keepdim) + (x * 0).sum(dims, keepdim)   # zero gradient, recorded
-    if ord not in (1, 2, _INF) and ord < 0:
-        return (x.abs() ** ord).sum(dims, keepdim) ** (1.0 / ord)
+    if x.numel() == 0 and ord in (_INF, -_INF):   # torch's RuntimeError, naming the dim as given
+        sign = '' if ord > 0 else '-'
+        if dim is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on an empty tensor because "
+                               "the operation does not have an identity")
+        for d in ((dim,) if isinstance(dim, int) else dim):
+            if x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on the dimension "
+                                   f"{d}because this dimension is empty and the operation does not have an "
+                                   "identity")
+    # every ord through the one Function with torch's case-by-case backward (ops/vector_norm.py): -inf shares
+    # among ties and NaNs, p < 1 is 0 at zero entries, 0 has no gradient (a count; inf counts as non-zero)
     return norm(x, ord, dims, keepdim)
 
 
@@ -141,6 +144,9 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None):
     d0, d1 = (d % A.ndim for d in dim)
     if ord == 'fro':
         return vector_norm(A, 2, (d0, d1), keepdim)
+    if A.numel() == 0 and (ord == 'nuc' or (not isinstance(ord, str) and ord > 0)):
+        return A.abs().sum((d0, d1), keepdim)   # torch: 0 for the positive orders of an empty matrix
+
     if ord in ('nuc', 2, -2):
         moved = A.movedim((d0, d1), (-2, -1))
         s = svdvals(moved)
@@ -223,18 +229,59 @@ def matrix_power(A, n):
     _d.check_square('linalg.matrix_power', A) if A.ndim >= 2 else None
     if n == 0:
         from .creation import eye
-        return eye(A.shape[-1], dtype=A.dtype, device=A.device) + A * 0   # recorded, with a zero gradient
+        # torch copies eye into a clone of A: recorded, with a zero gradient, and eye whatever A holds (inf, NaN)
+        from .ops.arithmetic import where
+        from .creation import ones
+        from .dtypes import bool as bool_
+        keep = ones(A.shape, dtype=bool_, device=A.device)
+        return where(keep, eye(A.shape[-1], dtype=A.dtype, device=A.device), A)
     if n < 0:
         A, n = inv(A), -n
-    result = None
-    base = A
-    while n:   # binary powering, as torch does
-        if n & 1:
-            result = base if result is None else result @ base
-        n >>= 1
-        if n:
-            base = base @ base
+    # torch's order of products (linalg_matrix_power_impl): it decides where inf * 0 gives NaN
+    if n == 1:
+        return A.clone()
+    if n == 2:
+        return A @ A
+    if n == 3:
+        return (A @ A) @ A
+    result = z = None
+    while n > 0:   # binary powering: z = A^(2^k), result @ z for each set bit
+        bit, n = n % 2, n // 2
+        z = A if z is None else z @ z
+        if bit:
+            result = z if result is None else result @ z
     return result
+
+
+def _chain(ts):
+    """The product of 2-D ts in torch's order (multi_dot_impl): for three, (AB)C unless a c (b + d) >
+    b d (a + c); for more, the cheapest parenthesisation (matrix-chain dynamic programme, first split on
+    ties). The order decides where inf * 0 makes NaN, and the rounding."""
+    n = len(ts)
+    if n == 2:
+        return matmul(ts[0], ts[1])
+    if n == 3:
+        a, b, c, d = ts[0].shape[0], ts[1].shape[0], ts[2].shape[0], ts[2].shape[1]
+        if a * c * (b + d) > b * d * (a + c):
+            return matmul(ts[0], matmul(ts[1], ts[2]))
+        return matmul(matmul(ts[0], ts[1]), ts[2])
+    p = [t.shape[0] for t in ts] + [ts[-1].shape[1]]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+
+    def product(i, j):
+        if i == j:
+            return ts[i]
+        return matmul(product(i, split[i][j]), product(split[i][j] + 1, j))
+    return product(0, n - 1)
 
 
 def multi_dot(tensors):
@@ -248,9 +295,7 @@ def multi_dot(tensors):
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
     ts = ([tensors[0].unsqueeze(0)] if first else [tensors[0]]) + tensors[1:-1] + \
          ([tensors[-1].unsqueeze(-1)] if last else [tensors[-1]])
-    out = ts[0]
-    for t in ts[1:]:
-        out = matmul(out, t)
+    out = _chain(ts)
     if first:
         out = out.squeeze(0)
     if last:
@@ -306,7 +351,7 @@ _lu = collections.namedtuple('lu', ['P', 'L', 'U'])
 
 def lu_factor(A, *, pivot=True):
     from .ops import linalg_lu
-    return _lu_factor(*linalg_lu.lu_factor(A, pivot))
+    return _lu_factor(*linalg_lu.lu_factor_checked(A, pivot))
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False):

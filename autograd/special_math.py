@@ -146,7 +146,9 @@ def polygamma(n, a):
         # an integer s: the shifted sum's terms (x + k)^-s stay real for negative non-integer x
         z = _hurwitz_zeta(n + 1, np.where(pole, 1.0, x))
         out = (-1) ** (n + 1) * math.factorial(n) * z
-        out = np.where(pole, np.inf, out)
+        # torch: (-1)^(n+1) n! zeta(n + 1, x), and its zeta is +inf at the poles (x <= 0 integer, -inf
+        # included) and NaN at x = +inf
+        out = np.where(pole, (-1) ** (n + 1) * np.inf, np.where(x == np.inf, np.nan, out))
     return _back(out, a)
 
 

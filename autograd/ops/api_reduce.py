@@ -62,30 +62,34 @@ def kthvalue(x, k, dim=-1, keepdim=False):
 
 
 class MedianAll(Function):
-    """median() of all elements: the lower median, NaN if any element is NaN (empty: NaN). The gradient is
-    shared evenly among the elements equal to it (the NaN ones for a NaN median): torch's
-    evenly_distribute_backward, so ties need no selection order."""
+    """The lower median of all entries (NaN if any is NaN). Backward as torch's evenly_distribute_backward:
+    the gradient is shared evenly by every entry equal to the median (every NaN when it is NaN), so it does
+    not depend on which of equal entries a sort picks."""
     torch_name = 'MedianBackward0'
-    saves_output = True
 
     def forward(self, x):
         self.save_for_backward(x)
         xp = _xp(x)
         a = x.array.reshape(-1)
-        if a.size == 0 or (a.dtype.kind in 'fc' and bool(xp.isnan(a).any())):
+        if xp.isnan(a).any():
             return xp.asarray(xp.nan, dtype=a.dtype)
-        return xp.partition(a, (a.size - 1) // 2)[(a.size - 1) // 2]
+        return xp.sort(a)[(a.size - 1) // 2]
 
     def backward(self, grad):
         x, = self.saved_tensors
-        value = self.output
-        mask = (x == value) | (x.isnan() & value.isnan())
-        return grad * mask / mask.sum()
+        xp = _xp(x)
+        a = x.array
+        v = xp.sort(a.reshape(-1))[(a.size - 1) // 2] if not xp.isnan(a).any() else xp.nan
+        mask = xp.isnan(a) if xp.isnan(v) else a == v
+        return where(wrap(mask), grad / float(mask.sum()), 0.0)
 
 
 def median(x, dim=None, keepdim=False):
     """The lower median: with no dim a 0-d tensor of the flattened input, else (values, indices)."""
     if dim is None:
+        flat = x.reshape(-1)
+        if flat.numel() == 0:
+            return flat.sum() + float('nan')   # recorded, as torch's is
         return MedianAll.apply(x)
     d = _dim_of(x, dim, 'median')
     n = x.shape[d] if x.ndim else 1
@@ -145,6 +149,8 @@ def quantile(x, q, dim=None, keepdim=False, *, interpolation='linear', ignore_na
         raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
     if ((qs < 0) | (qs > 1)).any():
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if x.numel() == 0:   # torch checks this first, with quantile's name for both functions
+        raise RuntimeError("quantile() input tensor must be non-empty")
     if x.array.dtype.kind != 'f':
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if dim is None:
@@ -159,8 +165,14 @@ def quantile(x, q, dim=None, keepdim=False, *, interpolation='linear', ignore_na
     count = (~isnan).sum(axis=d, keepdims=True) if ignore_nan else xp.full(
         tuple(1 if i == d else s for i, s in enumerate(src.shape)), n)
     outs = []
+    has_nan = isnan.any(axis=d, keepdims=True)
     for qv in qs:
+        # torch's ranks: nanquantile over the non-NaN count (0 when all are NaN: the first NaN is picked);
+        # quantile at the last index where a row holds NaN (the sort puts NaN last: value and gradient
+        # go to that NaN)
         rank = qv * (xp.maximum(count, 1) - 1)
+        if not ignore_nan:
+            rank = xp.where(has_nan, n - 1, rank)
         lo = xp.floor(rank).astype(np.int64)
         hi = xp.ceil(rank).astype(np.int64)
         if interpolation == 'lower':
@@ -171,11 +183,13 @@ def quantile(x, q, dim=None, keepdim=False, *, interpolation='linear', ignore_na
             lo = hi = xp.round(rank).astype(np.int64)   # NumPy rounds half to even, as torch
         frac = rank - lo if interpolation == 'linear' else xp.full(rank.shape, 0.5 if interpolation == 'midpoint'
                                                                    else 0.0)
-        lo_v, hi_v = sorted_x.gather(d, wrap(lo)), sorted_x.gather(d, wrap(hi))
-        val = lo_v + (hi_v - lo_v) * wrap(frac.astype(x.array.dtype))
-        bad = (count == 0) if ignore_nan else isnan.any(axis=d, keepdims=True)
-        if bad.any():
-            val = where(wrap(bad), float('nan'), val)
+        lo_v = sorted_x.gather(d, wrap(lo))
+        if interpolation in ('linear', 'midpoint'):   # torch's lerp: exact at both ends, NaN from inf - inf
+            hi_v = sorted_x.gather(d, wrap(hi))
+            w = wrap(frac.astype(x.array.dtype))
+            val = where(w < 0.5, lo_v + w * (hi_v - lo_v), hi_v - (hi_v - lo_v) * (1 - w))
+        else:                                         # lower, higher, nearest: the element itself
+            val = lo_v
         if not keepdim:
             val = val.squeeze(d)
         elif dim is None:
@@ -288,6 +302,8 @@ def histc(x, bins=100, min=0, max=0):
         lo, hi = float(a.min()), float(a.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
+    if not (np.isfinite(lo) and np.isfinite(hi)):   # the data's range holds inf or NaN: torch refuses it
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo > hi:
         raise RuntimeError("histc: max must be larger than min")
     counts, _ = np.histogram(a[(a >= lo) & (a <= hi)], bins=bins, range=(lo, hi))
@@ -300,6 +316,8 @@ def histogram(x, bins, *, range=None, weight=None, density=False):
     w = backend.to_host(weight.array).reshape(-1) if weight is not None else None
     if range is None and not isinstance(bins, Tensor) and a.size:
         range = (float(a.min()), float(a.max()))
+    if range is not None and not (np.isfinite(range[0]) and np.isfinite(range[1])):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{range[0]:g}, {range[1]:g}] is not finite")
     hist, edges = np.histogram(a, bins=b, range=range, weights=w, density=density)
     dev = x.device
     return _histogram(wrap(backend.to_device(hist.astype(x.array.dtype), dev)),

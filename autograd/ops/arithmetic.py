@@ -349,7 +349,9 @@ class Clamp(Function):
             keep = x >= lo
         if hi is not None:
             keep = (x <= hi) if keep is None else keep & (x <= hi)
-        return grad * keep
+        # torch's clamp_backward selects (where), it does not multiply: an inf or NaN gradient stays out of
+        # the clamped entries, in the first derivative and in the second (the normalize of a zero vector)
+        return where(keep, grad, 0.0)
 
 
 # ---- public functions ---------------------------------------------------------------------------

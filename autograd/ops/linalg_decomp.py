@@ -164,8 +164,20 @@ class Det(Function):
         return _xp(a).linalg.det(a.array)
 
     def backward(self, grad):
+        """det(A) A^-T grad. At an exactly singular A (det == 0) torch's first-order backward solves with
+        the zero pivots of A's LU nudged by eps against a zero right side: 0 there, as here (its
+        create_graph path takes the SVD's adjugate instead; not matched)."""
         a, = self.saved_tensors
-        return (grad * self.output).unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        det = self.output
+        if a.shape[-1] == 1:   # det of a 1 x 1 matrix is its entry: gradient 1, singular or not (as torch)
+            return grad.unsqueeze(-1).unsqueeze(-1)
+        singular = (det == 0).unsqueeze(-1).unsqueeze(-1)
+        xp = _xp(a)
+        if not bool(xp.any(singular.array)):
+            return (grad * det).unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        from .arithmetic import where
+        safe = where(singular, _eye_like(a), a)
+        return where(singular, 0.0, (grad * det).unsqueeze(-1).unsqueeze(-1) * inv(safe).mT)
 
 
 class LogAbsDet(Function):
@@ -321,6 +333,24 @@ def _off_diagonal_reciprocal(e):
     return (1 - eye) / (e + eye)
 
 
+def _nonfinite_guard(op, a, fn, *outs_like):
+    """fn(a) for the matrices of a (..., m, n) that are finite; LAPACK's iterative drivers can loop for ever
+    on inf or NaN, so those matrices never reach it. As torch (its CPU build) answers: a NaN anywhere
+    raises for svd (the driver reports non-convergence), an inf gives NaN results for that matrix; eigh
+    gives NaN for both."""
+    xp = _xp(a)
+    arr = a.array
+    bad = ~xp.isfinite(arr).all(axis=(-2, -1))
+    if not bad.any():
+        return fn(arr)
+    if op == 'linalg.svd' and xp.isnan(arr).any():
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input matrix contained "
+                          "non-finite values.")
+    outs = fn(xp.where(bad[..., None, None], 0, arr))
+    return tuple(xp.where(bad.reshape(bad.shape + (1,) * (o.ndim - bad.ndim)), xp.nan, o).astype(o.dtype)
+                 for o in outs)
+
+
 class Eigh(Function):
     """Packed (..., n+1, n): rows :n are the eigenvectors V, row n the ascending eigenvalues L."""
     torch_name = 'LinalgEighBackward0'
@@ -328,7 +358,7 @@ class Eigh(Function):
 
     def forward(self, a, uplo):
         xp = _xp(a)
-        values, vectors = xp.linalg.eigh(a.array, UPLO=uplo)
+        values, vectors = _nonfinite_guard('linalg.eigh', a, lambda arr: xp.linalg.eigh(arr, UPLO=uplo))
         return xp.concatenate([vectors, values[..., None, :]], axis=-2)
 
     def backward(self, grad):
@@ -356,7 +386,7 @@ class Svd(Function):
 
     def forward(self, a):
         xp = _xp(a)
-        u, s, vh = xp.linalg.svd(a.array, full_matrices=False)
+        u, s, vh = _nonfinite_guard('linalg.svd', a, lambda arr: xp.linalg.svd(arr, full_matrices=False))
         self.mn = a.array.shape[-2:]
         return xp.concatenate([xp.swapaxes(u, -1, -2), s[..., None], vh], axis=-1)
 
@@ -388,7 +418,7 @@ def svd(a, full_matrices=True):
     m, n = a.shape[-2:]
     if full_matrices and m != n:   # the extra columns carry no gradient in torch either: constants here
         xp = _xp(a)
-        u, s, vh = xp.linalg.svd(a.array, full_matrices=True)
+        u, s, vh = _nonfinite_guard('linalg.svd', a, lambda arr: xp.linalg.svd(arr, full_matrices=True))
         k = builtins.min(m, n)
         U, S, Vh = unpack_svd(Svd.apply(a), m)
         from .shape import cat
@@ -482,6 +512,13 @@ def expm(xp, a):
     """exp(A) by scaling and squaring with a degree-18 Taylor polynomial (error below 1e-16 once
     ||A / 2^s||_1 <= 1/2); computed in float64 and cast back."""
     work = a.astype(xp.float64)
+    if a.shape[-1] == 1:   # torch: the exponential of the entry (so exp(-inf) = 0)
+        return xp.exp(work).astype(a.dtype)
+    # a matrix holding inf or NaN: all NaN, as torch's (its norm would make the scaling exponent infinite)
+    bad = ~xp.isfinite(work).all(axis=(-2, -1)) if work.size else xp.zeros(work.shape[:-2], dtype=bool)
+    if bad.any():
+        out = expm(xp, xp.where(bad[..., None, None], 0.0, work))
+        return xp.where(bad[..., None, None], xp.nan, out).astype(a.dtype)
     norm = xp.abs(work).sum(-2).max() if work.size else 0.0
     s = builtins.max(0, int(math.ceil(math.log2(float(norm) / 0.5))) if norm > 0.5 else 0)
     work = work / (2.0 ** s)

@@ -21,7 +21,7 @@ def factor(xp, a):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    flat = lu.reshape((-1, m, n))
+    flat = lu.reshape((int(np.prod(batch)), m, n))   # explicit count: -1 is ambiguous when m or n is 0
     pivots = xp.zeros((flat.shape[0], k), dtype=np.int32)
     rows = xp.arange(flat.shape[0])
     for j in range(k):
@@ -40,7 +40,7 @@ def factor(xp, a):
 def permutation(xp, pivots, m, dtype):
     """P (*, m, m) with A = P L U, from LAPACK row swaps."""
     batch = pivots.shape[:-1]
-    flat = pivots.reshape((-1, pivots.shape[-1]))
+    flat = pivots.reshape((int(np.prod(batch)), pivots.shape[-1]))
     perm = xp.broadcast_to(xp.arange(m), (flat.shape[0], m)).copy()
     rows = xp.arange(flat.shape[0])
     for j in range(flat.shape[1]):
@@ -65,6 +65,8 @@ class LuFactor(Function):
     def backward(self, grad):
         packed = self.output
         n = packed.shape[-1]
+        if packed.numel() == 0:   # an empty A (one of its sizes 0): an empty gradient, as torch's
+            return grad * 0
         if packed.shape[-2] != n:
             raise NotImplementedError("lu_factor: the gradient is implemented for square matrices only")
         eye = wrap(backend.array_module(packed.array).eye(n, dtype=packed.array.dtype))
@@ -84,6 +86,22 @@ def lu_factor(A, pivot=True):
     lu, piv = factor(xp, A.array)
     P = permutation(xp, piv, A.shape[-2], A.array.dtype)
     return LuFactor.apply(A, lu=lu, P=P), wrap(piv)
+
+
+def lu_factor_checked(A, pivot=True):
+    """torch.linalg.lu_factor: as lu_factor, but an exactly zero pivot U[i, i] raises torch's RuntimeError
+    (1-based i, the first in the batch's first such matrix, as LAPACK getrf's info)."""
+    LU, piv = lu_factor(A, pivot)
+    xp = backend.array_module(A.array)
+    k = min(A.shape[-2:])
+    diag = xp.diagonal(LU.array, axis1=-2, axis2=-1).reshape((-1, k)) if k else None
+    if k and bool((diag == 0).any()):
+        first = diag[int(xp.argmax((diag == 0).any(axis=1)))]
+        i = int(xp.argmax(first == 0)) + 1
+        raise RuntimeError(f"torch.linalg.lu_factor: U[{i},{i}] is zero and using it on lu_solve would result in "
+                           "a division by zero. If you still want to perform the factorization, consider calling "
+                           "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    return LU, piv
 
 
 def lu(A, pivot=True):

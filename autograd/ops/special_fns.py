@@ -97,11 +97,12 @@ class Bessel(Function):
             return grad * bessel('i1', x)
         if k == 'i0e':
             return grad * (bessel('i1e', x) - x.sign() * bessel('i0e', x))
-        safe = where(x == 0, 1.0, x)
-        ratio = where(x == 0, 0.5, bessel(k, x) / safe)
+        # torch's i1_backward / i1e_backward: 1/2 wherever |x| <= eps, NaN included (its mask is |x| > eps)
+        big = x.abs() > float(np.finfo(x.array.dtype).eps)
+        safe = where(big, x, float(np.finfo(x.array.dtype).eps))
         if k == 'i1':
-            return grad * (bessel('i0', x) - ratio)
-        return grad * (bessel('i0e', x) - bessel('i1e', x) * x.sign() - ratio)
+            return grad * where(big, bessel('i0', safe) - bessel(k, x) / safe, 0.5)
+        return grad * where(big, bessel('i0e', safe) - bessel('i1e', x) * (safe.sign() + 1 / safe), 0.5)
 
 
 def lgamma(x): return Lgamma.apply(floating(x))
@@ -118,19 +119,34 @@ def polygamma(n, x):
 
 
 def mvlgamma(x, p):
-    """The multivariate log-gamma: p(p-1)/4 log(pi) + sum_i lgamma(x - i/2), i < p."""
-    if bool((x.detach() <= (p - 1) / 2).any()):
-        raise RuntimeError(f"All elements must be greater than (p-1)/2, but got {p}")
+    """The multivariate log-gamma: p(p-1)/4 log(pi) + sum_i lgamma(x - i/2), i < p. Like torch 2.13, no
+    domain check: at or below (p-1)/2 the lgamma terms give inf (poles) or lgamma's values of negative x."""
     total = sum(lgamma(x - i / 2) for i in range(p))
     return total + p * (p - 1) / 4 * math.log(math.pi)
 
 
-def sinc(x):
-    """sin(pi x) / (pi x), 1 at 0."""
-    x = floating(x)
-    zero = x == 0
-    px = where(zero, 1.0, x) * math.pi
-    return where(zero, 1.0, px.sin() / px)
+class Sinc(Function):
+    """sin(pi x) / (pi x), 1 at 0. Backward as torch's sinc_backward, written in tensor ops so its own
+    derivative is torch's too: grad (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 where pi x^2 == 0 (there the
+    second derivative is NaN in torch: the masked branch's 0 * inf)."""
+    def forward(self, x):
+        self.save_for_backward(x)
+        a = x.array
+        xp = _xp(x)
+        with np.errstate(all='ignore'):
+            zero = a == 0
+            px = xp.where(zero, 1.0, a).astype(a.dtype) * a.dtype.type(math.pi)
+            return xp.where(zero, a.dtype.type(1), xp.sin(px) / px).astype(a.dtype)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        pi_x = x * math.pi
+        sq_pi = x * x * math.pi
+        out = grad * (pi_x * pi_x.cos() - pi_x.sin()) / sq_pi
+        return where(sq_pi == 0.0, 0.0, out)
+
+
+def sinc(x): return Sinc.apply(floating(x))
 
 
 class Logit(Function):
@@ -161,12 +177,22 @@ def logit(x, eps=None):
 def expit(x): return floating(x).sigmoid()
 
 
-def entr(x):
-    """-x ln x, 0 at 0, -inf below 0."""
-    x = floating(x)
-    positive = x > 0
-    val = -x * where(positive, x, 1.0).log()
-    return where(positive, val, where(x == 0, x * 0, x * 0 - math.inf))
+class Entr(Function):
+    """-x ln x, 0 at 0, -inf below 0, NaN at NaN (torch's kernel). Gradient torch's -(1 + ln x) everywhere
+    (inf at 0, NaN below 0), in tensor ops so that it is differentiable again."""
+    def forward(self, x):
+        self.save_for_backward(x)
+        a = x.array
+        xp = _xp(x)
+        with np.errstate(all='ignore'):
+            val = -a * xp.log(xp.where(a > 0, a, 1))
+            return xp.where(a > 0, val, xp.where(a == 0, 0, xp.where(a < 0, -np.inf, a))).astype(a.dtype)
+
+    def backward(self, grad):
+        return grad * -(1 + self.saved_tensors[0].log())
+
+
+def entr(x): return Entr.apply(floating(x))
 
 
 def _xlog(x, y, log1p):
@@ -215,9 +241,38 @@ def log_ndtr(x):
     return ndtr(x).log()
 
 
-def erfcx(x):
-    x = floating(x)
-    return (x * x).exp() * erfc(x)
+def _erfcx_array(a):
+    """exp(x^2) erfc(x) in float64; for x >= 26 (where exp(x^2) overflows) the asymptotic series
+    1/(x sqrt(pi)) sum_k (-1)^k (2k-1)!! / (2x^2)^k (A&S 7.1.23), 6 terms: below 1e-15 relative there."""
+    x = np.asarray(backend.to_host(a), dtype=np.float64)
+    with np.errstate(all='ignore'):
+        direct = np.exp(x * x) * np.asarray(_erfc_u(x) if x.ndim else math.erfc(x), dtype=np.float64)
+        big = np.where(x >= 26, x, 26.0)
+        inv = 1 / (2 * big * big)
+        series, term = np.ones_like(big), np.ones_like(big)
+        for k in range(1, 6):
+            term = -term * (2 * k - 1) * inv
+            series = series + term
+        asym = np.where(np.isinf(x), 0.0, series / (big * math.sqrt(math.pi)))
+        return np.where(x >= 26, asym, direct)
+
+
+class Erfcx(Function):
+    """exp(x^2) erfc(x), finite for large x (0 at +inf, inf at -inf). Gradient torch's
+    (2 x erfcx(x) - 2/sqrt(pi)) grad (so -inf at -inf, NaN at +inf, as torch's)."""
+    saves_output = True
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        out = _erfcx_array(x.array).astype(x.array.dtype)
+        return backend.to_device(out, x.device) if _xp(x) is not np else out
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return (2.0 * x * self.output - 2.0 / math.sqrt(math.pi)) * grad
+
+
+def erfcx(x): return Erfcx.apply(floating(x))
 
 
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
@@ -355,7 +410,8 @@ def heaviside(x, values):
     if isinstance(x, Tensor) and isinstance(values, Tensor) and x.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
     xp = _xp(x)
-    return _plain(lambda a, b: xp.heaviside(a, b).astype(a.dtype), x, values)
+    # torch's kernel: x == 0 ? values : x > 0 (so NaN gives 0, where NumPy's heaviside gives NaN)
+    return _plain(lambda a, b: xp.where(a == 0, b, a > 0).astype(a.dtype), x, values)
 
 
 def signbit(x):
@@ -425,7 +481,14 @@ def zeta(x, q):
     x, q = _float_operands(x, q)
     xb, qb = np.broadcast_arrays(backend.to_host(x.array).astype(np.float64), backend.to_host(q.array).astype(np.float64))
     with np.errstate(all='ignore'):
-        out = np.where((xb > 1) & (qb > 0), special_math._hurwitz_zeta(xb, np.where(qb > 0, qb, 1.0)), np.nan)
+        finite = (xb > 1) & (qb > 0) & np.isfinite(xb) & np.isfinite(qb)
+        out = np.where(finite, special_math._hurwitz_zeta(np.where(finite, xb, 2.0), np.where(finite, qb, 1.0)),
+                       np.nan)
+        # torch's (Cephes') boundary cases, in its order: x = 1 pole; x < 1 NaN; q a non-positive integer
+        # (-inf too) a pole, whatever x (NaN included); x = inf: q^-inf (inf below 1, 1 at 1, NaN above)
+        out = np.where((xb == np.inf) & (qb > 0), np.where(qb < 1, np.inf, np.where(qb == 1, 1.0, np.nan)), out)
+        out = np.where((qb <= 0) & (qb == np.floor(qb)), np.inf, out)
+        out = np.where(xb < 1, np.nan, out)
         out = np.where(xb == 1, np.inf, out)
     return wrap(backend.to_device(out.astype(x.array.dtype), x.device))
 

@@ -129,8 +129,15 @@ class GammaIncX(Function):
         av, xv = np.broadcast_arrays(backend.to_host(a.array).astype(np.float64),
                                      backend.to_host(x.array).astype(np.float64))
         with np.errstate(all='ignore'):
-            p = _gammainc_lower(np.where(av > 0, av, 1.0), np.where(xv >= 0, xv, 0.0))
-            p = np.where((av <= 0) | (xv < 0) | np.isnan(av) | np.isnan(xv), np.nan, p)
+            inside = (av > 0) & (xv > 0) & np.isfinite(av) & np.isfinite(xv)
+            p = _gammainc_lower(np.where(inside, av, 1.0), np.where(inside, xv, 1.0))
+            # torch's calc_igamma boundary values (SciPy's), in its order of tests; NaN stays NaN elsewhere
+            p = np.where(np.isnan(av) | np.isnan(xv), np.nan, p)
+            p = np.where(np.isinf(xv), 1.0, p)
+            p = np.where(np.isinf(av), np.where(np.isinf(xv), np.nan, 0.0), p)
+            p = np.where(xv == 0, 0.0, p)
+            p = np.where(av == 0, np.where(xv > 0, 1.0, np.nan), p)
+            p = np.where((xv < 0) | (av < 0), np.nan, p)
         out = 1 - p if upper else p
         return backend.to_device(out.astype(x.array.dtype), x.device)
 
@@ -159,5 +166,6 @@ def spherical_bessel_j0(x):
     x = floating(x)
     from .arithmetic import where
     zero = x == 0
-    safe = where(zero, 1.0, x)
-    return where(zero, 1.0, safe.sin() / safe)
+    infinite = x.isinf()
+    safe = where(zero | infinite, 1.0, x)
+    return where(zero, 1.0, where(infinite, 0.0, safe.sin() / safe))   # torch's kernel: 0 at +-inf

@@ -12,8 +12,11 @@ Errors: p = +-inf over an empty dim (no identity) raises torch's RuntimeError.
 """
 import math
 
+import numpy as np
+
 from .. import backend
 from ..function import Function
+from ..tensor import wrap
 from .arithmetic import where
 from .elementwise import floating
 from .reduction import expand_reduced, normalize_dims
@@ -85,3 +88,63 @@ def norm(x, p='fro', dim=None, keepdim=False):
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on the dimension {d}"
                                    "because this dimension is empty and the operation does not have an identity")
     return VectorNorm.apply(x, p=float(p), dims=dims, keepdim=keepdim)
+
+
+class Cdist(Function):
+    """torch.cdist: p-norm distances between the rows of x1 (*, P, M) and x2 (*, R, M), result (*, P, R).
+
+    Backward is torch's _cdist_backward kernel, per pair and summed over the other side, with its sign()
+    (NaN at NaN) and its zero cases: p = 0 none; 1: sign(d) g; p < 2: 0 where dist = 0 (or d = 0 for p < 1),
+    else sign(d) |d|^(p-1) g / dist^(p-1); 2: d g / dist (0 where dist = 0); inf: sign(d) g where |d| equals
+    dist, every such tie in full, NaN where |d| and dist are both inf; other p: d |d|^(p-2) g / dist^(p-1).
+    (Torch has no second derivative here: this backward is not differentiable again.)"""
+    torch_name = 'CdistBackward0'
+    saves_output = True
+
+    def forward(self, x1, x2, p):
+        self.save_for_backward(x1, x2)
+        self.p = p
+        xp = backend.array_module(x1.array)
+        a = xp.abs(x1.array[..., :, None, :] - x2.array[..., None, :, :])
+        if p == math.inf:   # torch's scalar loop: agg = std::max(agg, |d|) from 0, so NaN entries are skipped
+            a = xp.where(xp.isnan(a), 0, a)
+            return a.max(axis=-1) if a.shape[-1] else a.sum(axis=-1)
+        if p == 0:   # torch's map min(ceil(|d|), 1): NaN stays NaN
+            return xp.minimum(xp.ceil(a), 1).sum(axis=-1).astype(a.dtype)
+        if p == 1:
+            return a.sum(axis=-1)
+        if p == 2:
+            return xp.sqrt((a * a).sum(axis=-1))
+        return (a ** p).sum(axis=-1) ** (1.0 / p)
+
+    @staticmethod
+    def _pair_grad(xp, d, g, dist, p):
+        """The kernel's per-pair term for diff d (*, P, R, M), grad g and dist (*, P, R, 1)."""
+        with np.errstate(all='ignore'):
+            sign = xp.minimum(xp.maximum(0, xp.ceil(d)), 1) + xp.minimum(xp.maximum(-1, xp.floor(d)), 0)
+            sign = xp.where(xp.isnan(d), xp.nan, sign)
+            a = xp.abs(d)
+            if p == 0:
+                return xp.zeros_like(d)
+            if p == 1:
+                return g * sign
+            if p == math.inf:
+                return g * sign * (1 - xp.minimum(1, xp.ceil(xp.abs(a - dist))))
+            if p == 2:
+                return xp.where(dist == 0, 0, g * d / dist)
+            if p < 2:
+                zero = (dist == 0) | ((d == 0) & (p < 1))
+                return xp.where(zero, 0, sign * a ** (p - 1) * g / dist ** (p - 1))
+            return xp.where(dist == 0, 0, d * a ** (p - 2) * g / dist ** (p - 1))
+
+    def backward(self, grad):
+        x1, x2 = self.saved_tensors
+        xp = backend.array_module(x1.array)
+        g = grad.array[..., None]
+        dist = self.output.array[..., None]
+        d = x1.array[..., :, None, :] - x2.array[..., None, :, :]
+        g1 = self._pair_grad(xp, d, g, dist, self.p).sum(axis=-2)
+        g2 = self._pair_grad(xp, -d, g, dist, self.p).sum(axis=-3)
+        from .shape import sum_to
+        return (sum_to(wrap(g1.astype(x1.array.dtype)), x1.shape) if self.needs_input_grad[0] else None,
+                sum_to(wrap(g2.astype(x2.array.dtype)), x2.shape) if self.needs_input_grad[1] else None)
