@@ -7,8 +7,6 @@ form both libraries agree on: symmetric positive-definite matrices for cholesky,
 gradient then symmetrises), eigen- and singular vectors with the sign of their first row made positive
 (LAPACK may return either sign), matrices with 3 added on the diagonal where an inverse is taken.
 """
-import dataclasses
-import functools
 
 import numpy as np
 from hypothesis import strategies as st
@@ -17,9 +15,8 @@ import op_specs
 from op_specs import HARD, NO_NAN_GRAD, VALUES, binary, fixed, one_dim, reduce, shape, unary
 
 
-# A row here that names no `hard` points has hard=None: it predates the hard-point sweep of issue 8 and is
-# forced to the safe interior at the end of this file until it declares which points torch defines for it.
-Op = functools.partial(op_specs.Op, hard=None)
+Op = op_specs.Op   # every row declares its hard points (op_specs' module docstring), leaving out only where torch
+                  # itself is undefined, and saying why
 
 
 def square(min_n=1, max_n=4, batch=2):
@@ -549,20 +546,10 @@ API_OPS = [
     Op('inplace_put_scatter', lambda m, x, s, mask: (x.clone().put_(m.arange(3, device=x.device) * 2, s[:3], accumulate=True),
                                                      x.clone().masked_scatter_(mask, s)),
        fixed((2, 3), (6,)), index_inputs=lambda shapes, opts, rng: [rng.random((2, 3)) < 0.5], hard=HARD),
-    # Method forms of functions whose rows above leave hard points out: each draws what its function's row
-    # draws (the same kernel; that row says why), set from MIRRORS at the end of the file (hard=None till then)
-    Op('method_polygamma', lambda m, x: (x.polygamma(2), x.clone().polygamma_(1)), unary(), domain=(1.05, 3)),
-    Op('method_logcumsumexp', lambda m, x: x.logcumsumexp(0), unary(1)),
-    # every hard point: median() shares its gradient evenly among the ties (torch's evenly_distribute_backward)
+    # Method forms run their function's kernel: each draws what its function's row draws (that row says why)
+    Op('method_polygamma', lambda m, x: (x.polygamma(2), x.clone().polygamma_(1)), unary(), domain=(1.05, 3), hard=HARD),
+    Op('method_logcumsumexp', lambda m, x: x.logcumsumexp(0), unary(1), hard=('zero', 'tie', 'empty')),
     Op('method_median', lambda m, x: x.median(), unary(), hard=HARD),
-    Op('method_quantile', lambda m, x: x.quantile(0.25), unary()),
+    Op('method_quantile', lambda m, x: x.quantile(0.25), unary(), hard=HARD),
     Op('nbytes_itemsize', lambda m, x: m.tensor([x.nbytes, x.itemsize], device=x.device), unary(), grad=False, hard=HARD),
 ]
-
-MIRRORS = {'method_polygamma': 'polygamma', 'method_logcumsumexp': 'logcumsumexp', 'method_quantile': 'quantile'}
-_DECLARED = {op.name: op.hard for op in API_OPS}
-API_OPS = [dataclasses.replace(op, hard=_DECLARED[MIRRORS[op.name]]) if op.name in MIRRORS else op for op in API_OPS]
-
-# Rows that predate the hard-point sweep of issue 8 (no `hard` given) draw only the safe interior of their
-# domain until each declares which of zeros / ties / inf / nan / empty dims torch defines for it.
-API_OPS = [dataclasses.replace(op, hard=()) if op.hard is None else op for op in API_OPS]

@@ -162,3 +162,11 @@ def test_block_diag_with_an_empty_1d_block_forward_matches_torch():
 ], ids=['empty_self', 'past_end', 'before_start', 'sizes', 'masked_scatter_short'])
 def test_put_and_masked_scatter_errors_are_torchs(fn):
     assert error_of(fn, autograd) == error_of(fn, torch)
+
+
+def test_every_api_row_declares_known_hard_points():
+    """The API table (tests/op_specs_api.py) declares each row's hard points, with names the harness knows."""
+    from op_specs import HARD
+    from op_specs_api import API_OPS
+    for op in API_OPS:
+        assert op.hard is not None and set(op.hard) <= set(HARD), f"{op.name}: hard={op.hard!r}"
