@@ -356,17 +356,18 @@ STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'rdiv_scalar', 'remainder', 'fmod', 
 # solvers, median(dim)/mode/kthvalue/quantile, cummax/cummin, rot90, addmv/addr/
 # addbmm, cdist/pdist ...) and renames still to make (LogAddExp -> LogaddexpBackward0, XLogY -> Xlogy,
 # CopySign -> Copysign, InverseHyperbolic -> Asinh/Acosh/Atanh, Bessel -> I0/SpecialI0E..., ClampBackward1 ->
-# ClampMin/ClampMax, DiagEmbedInto -> DiagEmbed, PolygammaBackward1 for polygamma_).
+# ClampMin/ClampMax, DiagEmbedInto -> DiagEmbed, PolygammaBackward1 for polygamma_; median() of an empty
+# tensor is an AddBackward0 composite, torch's a MedianBackward0).
 STRUCTURAL |= {
     'linalg.slogdet', 'linalg.solve', 'triangular_solve', 'linalg.cholesky', 'cholesky_solve', 'linalg.eigh',
     'linalg.eigvalsh', 'linalg.svd', 'linalg.svdvals', 'linalg.pinv', 'linalg.lstsq', 'linalg.lu', 'linalg.lu_solve',
     'lu_unpack', 'linalg.tensorinv', 'linalg.matrix_power', 'linalg.cross', 'cross', 'linalg.multi_dot',
     'chain_matmul', 'linalg.vecdot', 'diag_embed', 'diagflat', 'linalg.vector_norm', 'linalg.matrix_norm',
-    'linalg.norm_ord', 'trace', 'kron', 'cdist', 'pdist', 'addmv', 'addr', 'addbmm', 'logaddexp', 'logaddexp2',
+    'linalg.norm_ord', 'linalg.matrix_norm_entrywise', 'trace', 'kron', 'cdist', 'pdist', 'addmv', 'addr', 'addbmm', 'logaddexp', 'logaddexp2',
     'xlogy', 'mvlgamma', 'sinc', 'nan_to_num', 'copysign', 'fmax', 'fmin', 'deg2rad', 'rad2deg', 'ldexp', 'asinh',
     'acosh', 'atanh', 'clamp_min', 'clamp_max_', 'special.i0', 'special.i0e', 'special.i1', 'special.i1e',
     'special.entr', 'special.xlog1py', 'special.ndtr', 'special.ndtri', 'special.log_ndtr', 'special.erfcx',
-    'special.gammainc', 'special.spherical_bessel_j0', 'median_dim', 'nanmedian', 'mode', 'kthvalue',
+    'special.gammainc', 'special.spherical_bessel_j0', 'median', 'method_median', 'median_dim', 'nanmedian', 'mode', 'kthvalue',
     'quantile', 'nanquantile', 'nansum', 'aminmax', 'cummax', 'cummin', 'logcumsumexp', 'combinations',
     'rot90', 'pairwise_distance', 'methods_binary',
     'methods_unary', 'inplace_unary', 'inplace_binary', 'inplace_products',
