@@ -3,10 +3,16 @@
 Iterative, so graphs of any depth work. Each node runs once, after every node that feeds it a
 gradient has run (dependency counts), so gradients meeting at a node are summed exactly first.
 """
+import numpy as np
+
 from . import grad_mode
 from .function import AccumulateGrad
 from .hooks import run_post_hooks, run_pre_hooks, run_tensor_hooks
 from .tensor import Tensor, wrap
+from .ops.arithmetic import ARRAY_OUT
+
+_ndarray = np.ndarray
+_add = np.add
 
 
 def _root_grads(outputs, grad_outputs, create_graph):
@@ -43,7 +49,8 @@ def _dependencies(roots):
     seen = set(stack)
     while stack:
         fn = stack.pop()
-        for nxt in fn._next:
+        n = fn._nnext   # fn._next, inlined (see Node): most nodes keep one or two edges in slots
+        for nxt in (fn._next0, fn._next1) if n == 2 else (fn._next0,) if n == 1 else fn._next:
             if nxt is not None:
                 deps[nxt] = deps.get(nxt, 0) + 1
                 if nxt not in seen:
@@ -110,7 +117,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                         in_grads = run_post_hooks(hooks, _one_per_input(fn, in_grads), g)
                 if not retain_graph:
                     fn.release()
-            for i, nxt in enumerate(fn._next):
+            n = fn._nnext   # fn._next, inlined (see Node)
+            for i, nxt in enumerate((fn._next0, fn._next1) if n == 2 else (fn._next0,) if n == 1 else fn._next):
                 if nxt is None:
                     continue
                 ig = in_grads[i] if i < len(in_grads) else None
@@ -118,16 +126,23 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                     prev = grads.get(nxt)
                     if prev is None:
                         grads[nxt] = ig
-                        borrowed[nxt] = ig is g or ig.array.base is not None
+                        if type(nxt) is AccumulateGrad:   # only a leaf's node reads it (clones before storing)
+                            borrowed[nxt] = ig is g or ig.array.base is not None
                     else:
                         a, b = prev.array, ig.array
                         # summed on the arrays when no graph of the backward is recorded (same sum, no node)
-                        grads[nxt] = wrap(a + b) if not create_graph and a.dtype == b.dtype and \
+                        grads[nxt] = _array_sum(a, b) if not create_graph and a.dtype == b.dtype and \
                             a.shape == b.shape else prev + ig
                         borrowed[nxt] = False
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if not left:
                     ready.append(nxt)
+
+
+def _array_sum(a, b):
+    """wrap(a + b), with a 0-d NumPy sum kept an array (no re-wrapping of a scalar)."""
+    return wrap(_add(a, b, out=ARRAY_OUT) if type(a) is _ndarray and type(b) is _ndarray else a + b)
 
 
 def _one_per_input(fn, in_grads):

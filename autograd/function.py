@@ -15,11 +15,14 @@ from .tensor import Tensor, wrap, _NUMPY_SCALAR
 
 _ndarray = np.ndarray
 _asarray = np.asarray
-_new_tensor = object.__new__
+_new_tensor = _new_node = object.__new__
+_state = grad_mode.state   # one object for the whole process (grad_mode never replaces it)
 # Nodes are many and live until backward: every object a node keeps is one more for Python's cyclic
-# collector to traverse, whose full passes over a growing graph dominate tiny-op workloads. So nodes
-# share their needs_input_grad tuples (a handful of patterns) instead of holding one each.
+# collector to traverse, whose full passes over a growing graph dominate tiny-op workloads (see Node). So
+# nodes share their needs_input_grad tuples (a handful of patterns) instead of holding one each.
 _NEEDS = {}
+_NEEDS1 = (True,)
+_NEEDS2 = ((False, False), (False, True), (True, False), (True, True))   # [2 * a + b]
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
          "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -30,9 +33,37 @@ FREED = ("Trying to backward through the graph a second time (or directly access
 class Node:
     """A node of the backward graph (torch.autograd.graph.Node): edges to the nodes of its inputs, hooks.
 
-    _next holds one node (or None) per input; next_functions is torch's view of it, (node, input_nr) pairs.
-    type(node).__name__ is torch's name for the node (AddBackward0, AccumulateGrad, ...)."""
-    __slots__ = ('_next', '_hooks', '_metadata', '__weakref__')
+    _next is one node (or None) per input; next_functions is torch's view of it, (node, input_nr) pairs.
+    type(node).__name__ is torch's name for the node (AddBackward0, AccumulateGrad, ...).
+
+    Nodes are many and live until backward, and every container a node keeps is one more object for
+    Python's cyclic collector, whose full passes over a growing graph dominate tiny-op workloads (they
+    run about once per 85,000 surviving container objects, each over the whole heap). So the edges of a
+    node with one or two inputs live in its own slots (_next0, _next1; _nnext says how many), not in a
+    tuple; with more inputs _next0 holds the tuple (_nnext = -1)."""
+    __slots__ = ('_next0', '_next1', '_nnext', '_hooks', '_metadata', '__weakref__')
+
+    @property
+    def _next(self):
+        """The edges as a tuple, one node (or None) per input."""
+        n = self._nnext
+        if n == 2:
+            return (self._next0, self._next1)
+        if n == 1:
+            return (self._next0,)
+        return self._next0 if n < 0 else ()
+
+    @_next.setter
+    def _next(self, edges):
+        edges = tuple(edges)
+        n = len(edges)
+        if n == 2:
+            self._next0, self._next1 = edges
+        elif n == 1:
+            self._next0 = edges[0]
+        elif n:
+            self._next0, n = edges, -1
+        self._nnext = n
 
     def name(self):
         return type(self).__name__
@@ -73,7 +104,12 @@ class Function(Node):
     """One differentiable op. The class is named as torch names its node: Add -> AddBackward0, or torch_name;
     a class whose name() depends on the call (SumBackward0/1, MmBackward0/BmmBackward0, ...) gets one
     subclass per name, so type(grad_fn).__name__ is always what torch prints."""
-    __slots__ = ('needs_input_grad', '_saved', '_versions', '_output', '__dict__')
+    # Saved values live in slots too (see Node): one or two saved tensors in _saved0/_saved1 with their
+    # versions in _version0/_version1 (_saved is then their count), more as tuples in _saved/_versions;
+    # _saved is () when nothing was saved, None once freed, or a Packed (saved-tensor hooks). The output of a
+    # saves_output op: its array (or Packed), its version counter and the version it must still be at.
+    __slots__ = ('needs_input_grad', '_saved', '_saved0', '_saved1', '_version0', '_version1', '_versions',
+                 '_out_array', '_out_counter', '_out_version', '__dict__')
     saves_output = False   # set True where backward reads the output (self.output)
     torch_name = None      # the grad_fn name torch prints, where it is not <ClassName>Backward0
     # torch allocates this op's output fresh and row-major (reductions, scans, softmax, cat, normalisations):
@@ -84,6 +120,8 @@ class Function(Node):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if '__init__' in cls.__dict__:   # apply makes nodes with object.__new__ (one call less per op)
+            raise TypeError(f"{cls.__name__}: a Function node takes no __init__; set its state in forward")
         if '_variant_of' in cls.__dict__:
             return
         cls.op_name = cls.__name__           # the readable name in the source, e.g. 'Add'
@@ -108,13 +146,13 @@ class Function(Node):
     @classmethod
     def apply(cls, *inputs, **options):
         """Run forward on Tensors, and record a node when grad mode is on and an input requires grad."""
-        if grad_mode.state.instrumented:   # anomaly mode, saved-tensor hooks, the profiler or a trace
+        if _state.instrumented:   # anomaly mode, saved-tensor hooks, the profiler or a trace
             from .instrument import instrumented_apply
             return instrumented_apply(cls, inputs, options)
-        fn = cls()
+        fn = _new_node(cls)   # cls() without the type call's __init__ lookup (nodes have no __init__)
         fn._saved = ()
         try:
-            out = fn.forward(*inputs, **options)
+            out = fn.forward(*inputs, **options) if options else fn.forward(*inputs)
         except ValueError:   # NumPy's broadcasting error, in torch's words and class
             message = broadcast_error([t.array.shape for t in inputs])
             if message is None:
@@ -136,23 +174,43 @@ class Function(Node):
         t._grad = t.grad_fn = t._hooks = t._accumulator = t._base = None
         t._vc = [0]
         t._retains_grad = False
-        if grad_mode.state.enabled:
-            for x in inputs:
-                if x.requires_grad:
-                    break
+        if _state.enabled:
+            n = len(inputs)
+            if n == 2:   # the common binary op: its edges in slots (see Node), no tuples built
+                a, b = inputs
+                ra, rb = a.requires_grad, b.requires_grad
+                if not (ra or rb):
+                    return t
+                fn.needs_input_grad = _NEEDS2[(2 if ra else 0) + (1 if rb else 0)]
+                fn._next0 = (a.grad_fn or a._grad_accumulator()) if ra else None
+                fn._next1 = (b.grad_fn or b._grad_accumulator()) if rb else None
+                fn._nnext = 2
+            elif n == 1:
+                a, = inputs
+                if not a.requires_grad:
+                    return t
+                fn.needs_input_grad = _NEEDS1
+                fn._next0 = a.grad_fn or a._grad_accumulator()
+                fn._nnext = 1
             else:
-                return t
-            needs = tuple([x.requires_grad for x in inputs])
-            # one shared tuple per pattern (patterns of up to 4 inputs: a bounded set)
-            fn.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 4 else needs
-            fn._next = tuple([(x.grad_fn or x._grad_accumulator()) if x.requires_grad else None for x in inputs])
+                for x in inputs:
+                    if x.requires_grad:
+                        break
+                else:
+                    return t
+                needs = tuple([x.requires_grad for x in inputs])
+                # one shared tuple per pattern (patterns of up to 4 inputs: a bounded set)
+                fn.needs_input_grad = _NEEDS.setdefault(needs, needs) if n <= 4 else needs
+                fn._next = [(x.grad_fn or x._grad_accumulator()) if x.requires_grad else None for x in inputs]
             fn._hooks = None
             if cls._per_call_name:
                 fn.__class__ = cls._variant(fn.name())
             t.requires_grad = True
             t.grad_fn = fn
             if cls.saves_output:
-                fn._output = (out, t._vc, 0)
+                fn._out_array = out
+                fn._out_counter = t._vc
+                fn._out_version = 0
         return t
 
     def forward(self, *inputs, **options):
@@ -162,18 +220,48 @@ class Function(Node):
         raise NotImplementedError
 
     def save_for_backward(self, *tensors):
-        self._saved = tensors
-        # a tuple of ints: the collector untracks it, where a list would be traversed by every collection
-        self._versions = tuple([t._vc[0] if t is not None else 0 for t in tensors])
+        n = len(tensors)
+        if n == 2:
+            a, b = tensors
+            self._saved0, self._saved1 = a, b
+            self._version0 = a._vc[0] if a is not None else 0
+            self._version1 = b._vc[0] if b is not None else 0
+        elif n == 1:
+            a, = tensors
+            self._saved0 = a
+            self._version0 = a._vc[0] if a is not None else 0
+        else:
+            self._saved = tensors
+            # a tuple of ints: the collector untracks it, where a list would be traversed by every collection
+            self._versions = tuple([t._vc[0] if t is not None else 0 for t in tensors])
+            return
+        self._saved = n
+
+    def _saved_tuple(self):
+        """The saved tensors as saved (not unpacked or checked); None once freed."""
+        saved = self._saved
+        if type(saved) is int:
+            return (self._saved0, self._saved1) if saved == 2 else (self._saved0,)
+        return saved
 
     @property
     def saved_tensors(self):
         saved = self._saved
+        if type(saved) is int:
+            a = self._saved0
+            if a is not None and a._vc[0] != self._version0:
+                raise RuntimeError(_modified_message(a, self.name(), a._vc[0], self._version0))
+            if saved == 1:
+                return (a,)
+            b = self._saved1
+            if b is not None and b._vc[0] != self._version1:
+                raise RuntimeError(_modified_message(b, self.name(), b._vc[0], self._version1))
+            return (a, b)
         if saved is None:
             raise RuntimeError(FREED)
         if type(saved) is Packed:
             return saved.unpack(self)
-        for i, (t, v) in enumerate(zip(saved, self._versions)):
+        for t, v in zip(saved, self._versions):
             if t is not None and t._vc[0] != v:
                 raise RuntimeError(_modified_message(t, self.name(), t._vc[0], v))
         return saved
@@ -187,17 +275,24 @@ class Function(Node):
         """The op's output array, checked as output is (freed, modified in place): for raw-array backwards."""
         if self._saved is None:
             raise RuntimeError(FREED)
-        array, version, expected = self._output
-        if version[0] != expected:
-            raise RuntimeError(_modified_message(wrap(array), self.name(), version[0], expected, output=True))
+        array, counter, expected = self._out_array, self._out_counter, self._out_version
+        if counter[0] != expected:
+            raise RuntimeError(_modified_message(wrap(array), self.name(), counter[0], expected, output=True))
         if type(array) is Packed:
             array = array.unpack(self)[0].array
         return array
 
+    def _set_output(self, array, counter, version):
+        """Where the output now lives (an in-place op's result is its target's storage, version)."""
+        self._out_array, self._out_counter, self._out_version = array, counter, version
+
     def release(self):
         """Free saved values after a backward without retain_graph."""
+        if type(self._saved) is int:
+            self._saved0 = self._saved1 = None
         self._saved = None
-        self._output = None
+        if self.saves_output:
+            self._out_array = self._out_counter = None
 
 
 def _class_level_name(cls):
@@ -291,7 +386,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, leaf):
         self._variable = weakref.ref(leaf)
-        self._next = ()
+        self._nnext = 0
         self._hooks = None
 
     @property

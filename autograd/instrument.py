@@ -57,12 +57,13 @@ def _decorate(fn, out=None):
         hooks, tools.saved_hooks = tools.saved_hooks, []   # ops inside a pack hook save plainly (no recursion)
         try:
             pack, unpack = hooks[-1]
-            saved = getattr(fn, '_saved', None)
+            saved = fn._saved_tuple()
             if saved and type(saved) is not Packed:
                 fn._saved = Packed(saved, pack, unpack)
-            output = getattr(fn, '_output', None)
-            if out is not None and type(fn).saves_output and output is not None and type(output[0]) is not Packed:
-                fn._output = (Packed((out.detach(),), pack, unpack),) + tuple(output[1:])
+                fn._saved0 = fn._saved1 = None   # only the packed values stay (hooks may move them off)
+            output = getattr(fn, '_out_array', None)
+            if out is not None and type(fn).saves_output and output is not None and type(output) is not Packed:
+                fn._out_array = Packed((out.detach(),), pack, unpack)
         finally:
             tools.saved_hooks = hooks
             refresh()

@@ -113,6 +113,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """sum(|x|^ord)^(1/ord) over dim (all dims when None); ord inf/-inf: max/min |x|, 0: count of nonzeros."""
     from .ops.elementwise import floating
     from .ops.reduction import norm
+    from .ops.vector_norm import check_identity
     if x.array.dtype.kind not in 'fc':
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {x.dtype.scalar_name}")
@@ -120,16 +121,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         x = x.to(dtype)
     x = floating(x)
     dims = normalize_dims(dim, x.ndim)
-    if x.numel() == 0 and ord in (_INF, -_INF):   # torch's RuntimeError, naming the dim as given
-        sign = '' if ord > 0 else '-'
-        if dim is None:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on an empty tensor because "
-                               "the operation does not have an identity")
-        for d in ((dim,) if isinstance(dim, int) else dim):
-            if x.shape[d] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on the dimension "
-                                   f"{d}because this dimension is empty and the operation does not have an "
-                                   "identity")
+    check_identity(x, ord, dim)
     # every ord through the one Function with torch's case-by-case backward (ops/vector_norm.py): -inf shares
     # among ties and NaNs, p < 1 is 0 at zero entries, 0 has no gradient (a count; inf counts as non-zero)
     return norm(x, ord, dims, keepdim)

@@ -405,7 +405,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def addcmul(self, t1, t2, value=1): return _ops.fused.addcmul(self, t1, t2, value)
     def addcdiv(self, t1, t2, value=1): return _ops.elementwise.addcdiv(self, t1, t2, value)
 
-    def exp(self): return _ops.elementwise.exp(self)
+    def exp(self): return _ops.elementwise.exp(self)   # replaced by that function at the end of this file
     def exp2(self): return _ops.elementwise.exp2(self)
     def log(self): return _ops.elementwise.log(self)
     def log2(self): return _ops.elementwise.log2(self)
@@ -424,7 +424,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def atan(self): return _ops.elementwise.atan(self)
     def sinh(self): return _ops.elementwise.sinh(self)
     def cosh(self): return _ops.elementwise.cosh(self)
-    def tanh(self): return _ops.elementwise.tanh(self)
+    def tanh(self): return _ops.elementwise.tanh(self)   # these three too
     def sigmoid(self): return _ops.elementwise.sigmoid(self)
     def relu(self): return _ops.elementwise.relu(self)
     def abs(self): return _ops.elementwise.abs(self)
@@ -589,7 +589,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
                 self.grad_fn = result.grad_fn
                 self.requires_grad = True
             if result.grad_fn is not None and result.grad_fn.saves_output:
-                result.grad_fn._output = (self.array, self._vc, self._vc[0])
+                result.grad_fn._set_output(self.array, self._vc, self._vc[0])
         return self
 
     def _check_inplace_allowed(self):
@@ -738,3 +738,8 @@ Tensor.__add__ = _ops.arithmetic.add
 Tensor.__sub__ = _ops.arithmetic.sub
 Tensor.__mul__ = _ops.arithmetic.mul
 Tensor.__truediv__ = _ops.arithmetic.div
+# and the hot unary methods (autograd.tanh etc. are these too)
+Tensor.exp = _ops.elementwise.exp
+Tensor.tanh = _ops.elementwise.tanh
+Tensor.sigmoid = _ops.elementwise.sigmoid
+Tensor.relu = _ops.elementwise.relu

@@ -9,6 +9,24 @@ from ..function import Function, broadcast_error
 from ..tensor import Tensor, wrap
 
 
+_ndarray = np.ndarray
+_asarray = np.asarray
+_add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
+
+
+def _keeps_0d():
+    """NumPy >= 2.3 takes out=... to return a 0-d array where a ufunc would return a scalar; the hot ops pass
+    it (an op's 0-d output then needs no re-wrapping into an array); older NumPy gets out=None."""
+    try:
+        np.negative(np.zeros(()), out=...)
+        return ...
+    except TypeError:
+        return None
+
+
+ARRAY_OUT = _keeps_0d()
+
+
 # ---- operand coercion ------------------------------------------------------------------------
 def as_operand(x, like):
     """A Python number or array-like as a Tensor on like's device (numbers become 0-d tensors)."""
@@ -51,6 +69,11 @@ def operands(a, b):
             dt = dtypes.result_type(((a.array.dtype, _priority(a)), (b.array.dtype, _priority(b))))
             return cast(a, dt), cast(b, dt)
         if _takes_tensor_dtype(b, a):
+            if type(a.array) is _ndarray:   # NumPy (no device look-up): x * 0.5, t - 1, ...
+                try:
+                    return a, wrap(_asarray(b, a.array.dtype))
+                except OverflowError:
+                    return a, wrap(_wrapped_int(np, b, a.array.dtype))
             xp = backend.array_module(a.array)
             try:
                 # on the GPU a fill kernel: CuPy's asarray of a number is a blocking host->device copy
@@ -60,6 +83,11 @@ def operands(a, b):
         b = as_operand(b, a)
         return cast(a, b.array.dtype), b
     if _takes_tensor_dtype(a, b):
+        if type(b.array) is _ndarray:   # NumPy (no device look-up): 1 - t, 0 + t (sum()), ...
+            try:
+                return wrap(_asarray(a, b.array.dtype)), b
+            except OverflowError:
+                return wrap(_wrapped_int(np, a, b.array.dtype)), b
         xp = backend.array_module(b.array)
         try:
             return wrap(xp.asarray(a, dtype=b.array.dtype) if xp is np else xp.full((), a, dtype=b.array.dtype)), b
@@ -118,16 +146,23 @@ def _as_grad(array, shape):
     return t if t.array.shape == shape else sum_to(t, shape)
 
 
+# The hot ops' forwards call the ufuncs with out=ARRAY_OUT on NumPy arrays (0-d results stay arrays); Add and
+# Sub keep the input shapes only where they differ (None: no broadcasting, nothing to sum in backward), and
+# Mul and Div write save_for_backward's slots themselves: each is one object or call less per op.
 class Add(Function):
     __slots__ = ('shapes',)   # a slot, not a per-node __dict__ (one object less per node for the collector)
 
     def forward(self, a, b):
-        self.shapes = (a.array.shape, b.array.shape)
-        return a.array + b.array
+        x, y = a.array, b.array
+        sa, sb = x.shape, y.shape
+        self.shapes = None if sa == sb else (sa, sb)
+        return _add(x, y, out=ARRAY_OUT) if type(x) is _ndarray and type(y) is _ndarray else x + y
 
     def backward(self, grad):
-        sa, sb = self.shapes
         ga, gb = self.needs_input_grad
+        if self.shapes is None:
+            return (grad if ga else None), (grad if gb else None)
+        sa, sb = self.shapes
         return (sum_to(grad, sa) if ga else None), (sum_to(grad, sb) if gb else None)
 
 
@@ -135,11 +170,13 @@ class Sub(Function):
     __slots__ = ('shapes',)   # a slot, not a per-node __dict__ (one object less per node for the collector)
 
     def forward(self, a, b):
-        self.shapes = (a.array.shape, b.array.shape)
-        return a.array - b.array
+        x, y = a.array, b.array
+        sa, sb = x.shape, y.shape
+        self.shapes = None if sa == sb else (sa, sb)
+        return _subtract(x, y, out=ARRAY_OUT) if type(x) is _ndarray and type(y) is _ndarray else x - y
 
     def backward(self, grad):
-        sa, sb = self.shapes
+        sa, sb = self.shapes or (grad.array.shape, grad.array.shape)
         ga, gb = self.needs_input_grad
         if gb and not grad_mode.state.enabled:
             return (sum_to(grad, sa) if ga else None), _as_grad(-grad.array, sb)
@@ -148,23 +185,29 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        self.save_for_backward(a, b)
-        return a.array * b.array
+        self._saved0, self._saved1, self._saved = a, b, 2   # save_for_backward(a, b), inlined
+        self._version0, self._version1 = a._vc[0], b._vc[0]
+        x, y = a.array, b.array
+        return _multiply(x, y, out=ARRAY_OUT) if type(x) is _ndarray and type(y) is _ndarray else x * y
 
     def backward(self, grad):
         a, b = self.saved_tensors
         ga, gb = self.needs_input_grad
         if _raw(grad, a, b):
-            g = grad.array
-            return (_as_grad(g * b.array, a.array.shape) if ga else None), \
-                (_as_grad(g * a.array, b.array.shape) if gb else None)
+            g, x, y = grad.array, a.array, b.array
+            if type(g) is _ndarray:   # NumPy: 0-d products stay arrays
+                return (_as_grad(_multiply(g, y, out=ARRAY_OUT), x.shape) if ga else None), \
+                    (_as_grad(_multiply(g, x, out=ARRAY_OUT), y.shape) if gb else None)
+            return (_as_grad(g * y, x.shape) if ga else None), (_as_grad(g * x, y.shape) if gb else None)
         return (sum_to(grad * b, a.shape) if ga else None), (sum_to(grad * a, b.shape) if gb else None)
 
 
 class Div(Function):
     def forward(self, a, b):
-        self.save_for_backward(a, b)
-        return a.array / b.array
+        self._saved0, self._saved1, self._saved = a, b, 2   # save_for_backward(a, b), inlined
+        self._version0, self._version1 = a._vc[0], b._vc[0]
+        x, y = a.array, b.array
+        return _divide(x, y, out=ARRAY_OUT) if type(x) is _ndarray and type(y) is _ndarray else x / y
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -355,11 +398,22 @@ class Clamp(Function):
 
 
 # ---- public functions ---------------------------------------------------------------------------
+# add, sub, mul and div first try the hot case inline: two Tensors of one dtype on one kind of array, which
+# operands() would return unchanged (dtypes compared by identity: NumPy's built-in dtypes are singletons; any
+# other pair takes operands(), which compares them properly)
 def add(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a.array, b.array
+        if x.dtype is y.dtype and type(x) is type(y):
+            return Add.apply(a, b)
     return Add.apply(*operands(a, b))
 
 
 def sub(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a.array, b.array
+        if x.dtype is y.dtype and type(x) is type(y) and x.dtype.kind != 'b':
+            return Sub.apply(a, b)
     if _is_bool(a) or _is_bool(b):
         if _is_bool(a) and _is_bool(b):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -374,6 +428,10 @@ def _is_bool(x):
 
 
 def mul(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a.array, b.array
+        if x.dtype is y.dtype and type(x) is type(y):
+            return Mul.apply(a, b)
     return Mul.apply(*operands(a, b))
 
 
@@ -383,6 +441,10 @@ def div(a, b, rounding_mode=None):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                                f"'{rounding_mode}'")
         return RoundedDiv.apply(*_integer_division('div_' + rounding_mode, a, b), mode=rounding_mode)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a.array, b.array
+        if x.dtype is y.dtype and type(x) is type(y) and x.dtype.kind in 'fc':
+            return Div.apply(a, b)
     if isinstance(a, numbers.Number) and isinstance(b, Tensor):   # number / tensor: torch's b.reciprocal() * a
         from .elementwise import reciprocal
         return mul(reciprocal(b), a)

@@ -6,7 +6,9 @@ import numpy as np
 from .. import backend, dtypes, grad_mode
 from ..function import Function
 from ..tensor import wrap
-from .arithmetic import cast
+from .arithmetic import ARRAY_OUT, cast
+
+_ndarray = np.ndarray
 
 
 def floating(x):
@@ -26,9 +28,13 @@ def _raw(grad, x=None):
     return not grad_mode.state.enabled and (x is None or x.array.dtype == grad.array.dtype)
 
 
+# The hot unary ops (exp, tanh, sigmoid, relu) call NumPy's ufuncs with out=ARRAY_OUT (arithmetic.py): a 0-d
+# result stays an array, with no re-wrapping.
 class Exp(Function):
     saves_output = True
-    def forward(self, x): return _xp(x).exp(x.array)
+    def forward(self, x):
+        a = x.array
+        return np.exp(a, out=ARRAY_OUT) if type(a) is _ndarray else _xp(x).exp(a)
     def backward(self, grad):
         if _raw(grad):
             return wrap(grad.array * self.output_array())
@@ -85,7 +91,8 @@ class Sqrt(Function):
     def forward(self, x): return _xp(x).sqrt(x.array)
     def backward(self, grad):
         if _raw(grad):
-            return wrap(grad.array / (2 * self.output_array()))
+            out = self.output_array()
+            return wrap(grad.array / (_scalar(2, out) * out))
         return grad / (2 * self.output)
 
 
@@ -168,11 +175,13 @@ class Cosh(Function):
 
 class Tanh(Function):
     saves_output = True
-    def forward(self, x): return _xp(x).tanh(x.array)
+    def forward(self, x):
+        a = x.array
+        return np.tanh(a, out=ARRAY_OUT) if type(a) is _ndarray else _xp(x).tanh(a)
     def backward(self, grad):
         if _raw(grad):
             out = self.output_array()
-            return wrap(grad.array * (1 - out * out))
+            return wrap(grad.array * (_scalar(1, out) - out * out))
         out = self.output
         return grad * (1 - out * out)
 
@@ -181,16 +190,19 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
+        a = x.array
+        if type(a) is _ndarray and a.dtype in _EXP_LIMIT:
+            return _sigmoid(a)
         xp = _xp(x)
         # exp of a non-positive number only: no overflow for large |x|
-        e = xp.exp(-xp.abs(x.array))
+        e = xp.exp(-xp.abs(a))
         # 1 / (1 + e) where x >= 0, e / (1 + e) elsewhere: the same values with one division instead of two
-        return xp.where(x.array >= 0, 1, e) / (1 + e)
+        return xp.where(a >= 0, 1, e) / (1 + e)
 
     def backward(self, grad):
         if _raw(grad):
             out = self.output_array()
-            return wrap(grad.array * out * (1 - out))
+            return wrap(grad.array * out * (_scalar(1, out) - out))
         out = self.output
         return grad * out * (1 - out)
 
@@ -199,12 +211,58 @@ class Relu(Function):
     saves_output = True
 
     def forward(self, x):
-        return _xp(x).maximum(x.array, 0)
+        a = x.array
+        if type(a) is _ndarray:
+            return np.maximum(a, _scalar(0, a), out=ARRAY_OUT)
+        return _xp(x).maximum(a, 0)
 
     def backward(self, grad):   # torch's threshold_backward: zero where out <= 0, so NaN passes the gradient
         if _raw(grad):   # the same on the arrays: a bool mask keeps grad's dtype
-            return wrap(grad.array * ~(self.output_array() <= 0))
+            out = self.output_array()
+            return wrap(grad.array * ~(out <= _scalar(0, out)))
         return grad * ~(self.output <= 0)
+
+
+_CONSTANTS = {}   # (number, dtype) -> a read-only 0-d array
+
+
+def _scalar(number, like):
+    """number as a 0-d array of like's dtype (cached, read-only) where like is a NumPy array, else number
+    itself. NumPy 2 runs a ufunc with a Python number through a slower promotion (about 0.3-0.7 us more
+    per call) than with a 0-d array of the other operand's dtype; the values are the same (0, 1 and 2 are
+    exact in every dtype)."""
+    if type(like) is not _ndarray:
+        return number
+    key = (number, like.dtype)
+    constant = _CONSTANTS.get(key)
+    if constant is None:
+        constant = _CONSTANTS[key] = np.full((), number, like.dtype)
+        constant.flags.writeable = False
+    return constant
+
+
+# sigmoid of float32/float64 NumPy arrays as torch's CPU kernel computes it, 1 / (1 + exp(-x)), in four ufunc
+# calls in place (the stable two-branch form takes seven): where exp(-x) overflows (x below -88.72 in float32,
+# -709.78 in float64) the result is 1 / inf = 0 as torch's, with NumPy's overflow warning silenced (torch
+# warns about nothing; clamping -x instead would leave 2.9e-39 there, so x * sigmoid(x) at -inf would be
+# -inf where torch's is NaN). A 0-d input computes in Python floats (no ufunc calls), rounded once.
+_EXP_LIMIT = {np.dtype(np.float32): float(np.log(np.finfo(np.float32).max)),   # exp() of more is inf
+              np.dtype(np.float64): float(np.log(np.finfo(np.float64).max))}
+_ONES = {dt: np.ones((), dt) for dt in _EXP_LIMIT}
+_errstate = np.errstate
+
+
+def _sigmoid(a):
+    dt = a.dtype
+    if not a.ndim:
+        v = -float(a)
+        return np.asarray(0.0 if v > _EXP_LIMIT[dt] else 1.0 / (1.0 + math.exp(v)), dt)   # NaN: exp(NaN)
+    one = _ONES[dt]
+    with _errstate(over='ignore'):
+        e = np.negative(a)
+        np.exp(e, out=e)
+    np.add(e, one, out=e)
+    return np.divide(one, e, out=e)
 
 
 class Abs(Function):
@@ -237,7 +295,8 @@ def _unary(cls, x):
     return cls.apply(x if x.array.dtype.kind in 'fc' else floating(x))
 
 
-def exp(x): return _unary(Exp, x)
+# the hot ones call apply themselves (one Python call less than _unary; Tensor's methods are these functions)
+def exp(x): return Exp.apply(x if x.array.dtype.kind in 'fc' else floating(x))
 def exp2(x): return _unary(Exp2, x)
 def log(x): return _unary(Log, x)
 def log2(x): return _unary(Log2, x)
@@ -255,8 +314,8 @@ def acos(x): return _unary(Acos, x)
 def atan(x): return _unary(Atan, x)
 def sinh(x): return _unary(Sinh, x)
 def cosh(x): return _unary(Cosh, x)
-def tanh(x): return _unary(Tanh, x)
-def sigmoid(x): return _unary(Sigmoid, x)
+def tanh(x): return Tanh.apply(x if x.array.dtype.kind in 'fc' else floating(x))
+def sigmoid(x): return Sigmoid.apply(x if x.array.dtype.kind in 'fc' else floating(x))
 def erf(x): return _unary(Erf, x)
 
 

@@ -13,7 +13,8 @@ def _shape_text(shape):
 
 class Matmul(Function):
     def name(self):
-        ranks = tuple(t.ndim for t in self._saved) if self._saved else (2, 2)
+        saved = self._saved_tuple()
+        ranks = tuple(t.ndim for t in saved) if saved else (2, 2)
         return {(2, 2): 'MmBackward0', (1, 1): 'DotBackward0', (2, 1): 'MvBackward0',
                 (3, 3): 'BmmBackward0'}.get(ranks, 'UnsafeViewBackward0')
 

@@ -72,21 +72,27 @@ def norm_backward(grad, x, p, norm, dims, keepdim):
     return scaled * where(norm == 0, 0.0, grad / norm ** (p - 1))
 
 
+def check_identity(x, p, dim):
+    """torch's RuntimeError for a norm with no identity (p < 0 or inf: a min or max) over an empty tensor or
+    an empty reduced dim; dim as the user gave it (torch names it so)."""
+    if x.array.size != 0 or not (p < 0 or math.isinf(p)):
+        return
+    if dim is None or dim == ():
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor because "
+                           "the operation does not have an identity")
+    for d in ((dim,) if isinstance(dim, int) else dim):
+        if x.shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {d}"
+                               "because this dimension is empty and the operation does not have an identity")
+
+
 def norm(x, p='fro', dim=None, keepdim=False):
     x = floating(x)
     if p in ('fro', None):
         p = 2
     p = {'inf': math.inf, '-inf': -math.inf}.get(p, p)
     dims = normalize_dims(dim, x.ndim)
-    if math.isinf(p) and x.array.size == 0:
-        sign = '' if p > 0 else '-'
-        if dim is None or dim == ():
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on an empty tensor because "
-                               "the operation does not have an identity")
-        for d in dims:
-            if x.shape[d] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {sign}inf norm on the dimension {d}"
-                                   "because this dimension is empty and the operation does not have an identity")
+    check_identity(x, p, dim)
     return VectorNorm.apply(x, p=float(p), dims=dims, keepdim=keepdim)
 
 

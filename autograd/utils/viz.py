@@ -79,10 +79,8 @@ def saved_bytes(fn):
         elif isinstance(value, (tuple, list)):
             for v in value:
                 count(v)
-    count(getattr(fn, '_saved', None))
-    output = getattr(fn, '_output', None)
-    if output is not None:
-        count(output[0])
+    count(fn._saved_tuple() if hasattr(fn, '_saved_tuple') else None)
+    count(getattr(fn, '_out_array', None))
     for value in getattr(fn, '__dict__', {}).values():
         count(value)
     return total
