@@ -459,9 +459,7 @@ API_OPS = [
        reduce(multi=False, allow_none=False), hard=HARD),
     Op('cummax', lambda m, x, dim: tuple(m.cummax(x, dim)), one_dim(1), hard=HARD),
     Op('cummin', lambda m, x, dim: tuple(x.cummin(dim)), one_dim(1), hard=HARD),
-    # inf and NaN left out: ours shifts by the max of the whole slice, so one inf or NaN spreads to the
-    # earlier prefixes, where torch's scan keeps them finite (a difference to fix in api_reduce.logcumsumexp)
-    Op('logcumsumexp', lambda m, x, dim: m.logcumsumexp(x, dim), one_dim(1), hard=('zero', 'tie', 'empty')),
+    Op('logcumsumexp', lambda m, x, dim: m.logcumsumexp(x, dim), one_dim(1), hard=HARD),
     Op('diff', lambda m, x, n, dim: m.diff(x, n, dim), diff_opts, hard=HARD),
     Op('diff_prepend', lambda m, x, p: m.diff(x, prepend=p, append=x), fixed((2, 3), (2, 1)), hard=HARD),
     Op('histc', lambda m, x: m.histc(x, bins=5), unary(), grad=False, hard=HARD),
@@ -548,7 +546,7 @@ API_OPS = [
        fixed((2, 3), (6,)), index_inputs=lambda shapes, opts, rng: [rng.random((2, 3)) < 0.5], hard=HARD),
     # Method forms run their function's kernel: each draws what its function's row draws (that row says why)
     Op('method_polygamma', lambda m, x: (x.polygamma(2), x.clone().polygamma_(1)), unary(), domain=(1.05, 3), hard=HARD),
-    Op('method_logcumsumexp', lambda m, x: x.logcumsumexp(0), unary(1), hard=('zero', 'tie', 'empty')),
+    Op('method_logcumsumexp', lambda m, x: x.logcumsumexp(0), unary(1), hard=HARD),
     Op('method_median', lambda m, x: x.median(), unary(), hard=HARD),
     # at most 16 values: torch's sort is stable there (see quantile_opts), so the tie that gets the gradient is defined
     Op('method_quantile', lambda m, x: x.quantile(0.25), lambda d: ([d(shape(0, 2, 0, 4))], {}), hard=HARD),

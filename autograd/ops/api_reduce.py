@@ -262,17 +262,58 @@ def cummax(x, dim): return _cumulative_extreme(x, dim, True, 'cummax')
 def cummin(x, dim): return _cumulative_extreme(x, dim, False, 'cummin')
 
 
+def _log_add_exp(x, acc, xp):
+    """torch's _log_add_exp_helper(x, acc) (ATen ReduceOps.cpp), elementwise: NaN in either propagates
+    (std::min/max keep the first argument at a NaN), two equal infinities give x, else log1p(exp(lo - hi)) + hi."""
+    nan_acc = xp.isnan(acc)
+    lo = xp.where(nan_acc, acc, xp.where(acc < x, acc, x))
+    hi = xp.where(nan_acc, acc, xp.where(x < acc, acc, x))
+    with np.errstate(invalid='ignore', over='ignore'):
+        mixed = xp.log1p(xp.exp(lo - hi)) + hi
+    return xp.where((lo == hi) & ~xp.isfinite(lo), x, mixed)
+
+
+class Logcumsumexp(Function):
+    """log(cumsum(exp(x))) along dim as torch's scan computes it: a running log-add-exp from -inf, prefix by
+    prefix, so an inf or NaN reaches only the prefixes that contain it. x: floating, any shape (0-d as
+    one element); out: x's shape and dtype."""
+    saves_output = True
+    contiguous_output = True
+
+    def forward(self, x, dim):
+        xp = _xp(x)
+        self.dim = dim
+        self.save_for_backward(x)
+        moved = xp.moveaxis(x.array, dim, 0)
+        out = xp.empty_like(moved)
+        acc = xp.full(moved.shape[1:], -np.inf, dtype=moved.dtype)
+        for i in range(moved.shape[0]):
+            acc = out[i] = _log_add_exp(moved[i], acc, xp)
+        return xp.moveaxis(out, 0, dim)
+
+    def backward(self, grad):
+        """torch's logcumsumexp_backward (FunctionsManual.cpp): the positive and negative parts of grad each
+        through a reversed logcumsumexp in log space, log|grad| with the dtype's lowest value where grad has
+        the other sign or is zero."""
+        x, = self.saved_tensors
+        d, result = self.dim, self.output
+        lowest = float(np.finfo(x.array.dtype).min)
+        log_abs = grad.abs().log()
+
+        def part(mask):
+            shifted = where(mask, log_abs, lowest) - result
+            return (Logcumsumexp.apply(shifted.flip(d), dim=d).flip(d) + x).exp()
+        return part(grad > 0) - part(grad < 0)
+
+
 def logcumsumexp(x, dim):
-    """log(cumsum(exp(x))), shifted by the (constant) maximum along dim to stay finite."""
     x = floating(x)
     d = _dim_of(x, dim, 'logcumsumexp')
     if x.numel() == 0:
         return x.clone()
-    src = x if x.ndim else x.reshape(1)
-    m = src.detach().amax(d, keepdim=True)
-    m = where(m.isinf(), 0.0, m)
-    out = (src - m).exp().cumsum(d).log() + m
-    return out if x.ndim else out.reshape(())
+    if x.ndim == 0:
+        return Logcumsumexp.apply(x.reshape(1), dim=0).reshape(())
+    return Logcumsumexp.apply(x, dim=d)
 
 
 def diff(x, n=1, dim=-1, prepend=None, append=None):
