@@ -35,6 +35,8 @@ LAYOUT_OPS = {
     'gather': lambda m, x: x.gather(2, m.zeros(tuple(x.shape), dtype=m.long)), 'repeat': lambda m, x: x.repeat(1, 1, 2),
     'mse_none': lambda m, x: m.nn.functional.mse_loss(x, x * 2, reduction='none'),
     'transpose_view': lambda m, x: x.transpose(0, 1), 'slice_view': lambda m, x: x[1:, :, ::2],
+    'diagonal': lambda m, x: x.diagonal(), 'diagonal_offset': lambda m, x: x[1:].diagonal(1, 2, 0),
+    'diagonal_negative': lambda m, x: x.diagonal(-1, -1, 1),
 }
 # Known differences, all in the safe direction (ours is row-major where torch keeps the input's layout, so our
 # view() views where torch's refuses; none refuses what torch views): sort, flip, dropout, index_put, elementwise
@@ -87,6 +89,27 @@ def test_a_view_of_an_ops_result_shares_writes_and_version_with_it():
         y[1, 3] = -1.
         x.view(-1)[0] = -2.
         outs[m] = (host(x).tolist(), host(y).tolist(), x._version, y._version)
+    assert outs[autograd] == outs[torch]
+
+
+@pytest.mark.parametrize('offset', [0, 2, -1, 9])
+def test_diagonal_is_a_view_with_torchs_geometry_writes_and_version(offset):
+    """diagonal() shares its base's storage: torch's strides and storage_offset, writes through it land in the base
+    (and back), one version counter, and the base's graph takes an in-place write into it."""
+    outs = {}
+    for m in (torch, autograd):
+        x = _permuted(m)[1:]
+        d = x.diagonal(offset, 0, 2)
+        # an empty view's strides are left out: ours are any empty array's row-major ones (views.strides_of)
+        geometry = (tuple(d.shape), d.stride() if d.numel() else None, d.storage_offset(), d.is_contiguous())
+        if d.numel():
+            d[0] = -1.
+            x[(0, 0, offset) if offset >= 0 else (-offset, 0, 0)] = -2.
+        leaf = m.ones(4, 4, dtype=m.float64, requires_grad=True)
+        y = leaf * 2
+        y.diagonal(offset).mul_(3)
+        y.sum().backward()
+        outs[m] = (geometry, host(x).tolist(), host(d).tolist(), x._version, d._version, host(leaf.grad).tolist())
     assert outs[autograd] == outs[torch]
 
 

@@ -22,7 +22,8 @@ import numpy as np
 from .. import backend
 from ..function import Function
 from ..tensor import wrap
-from .shape import sum_to
+from .shape import View, sum_to
+from .views import storage_of
 
 
 class LinAlgError(RuntimeError):
@@ -54,11 +55,26 @@ def check_float(op, a):
 
 
 # ---- diagonals ---------------------------------------------------------------------------------
-class Diagonal(Function):
-    """A's diagonal at offset between dims dim1 and dim2, moved last (a copy; torch's is a view)."""
+def _diagonal_view(xp, a, offset, dim1, dim2):
+    """A writable view of a's diagonal with torch's geometry (at::diagonal: the other dims keep their strides,
+    the diagonal dim last with stride(dim1) + stride(dim2), the start moved by offset along dim2 (dim1 when
+    negative)); NumPy's diagonal has that geometry but is read-only, so it is rebuilt on a's storage."""
+    d = xp.diagonal(a, offset, dim1, dim2)
+    if xp is np:
+        root = storage_of(a)
+        try:
+            start = d if d.size else a   # torch leaves an empty diagonal at a's offset
+            return np.ndarray(d.shape, d.dtype, root, start.ctypes.data - root.ctypes.data, d.strides)
+        except (TypeError, ValueError, BufferError):   # a storage that exports no buffer
+            return np.lib.stride_tricks.as_strided(d, writeable=True) if d.size else d.copy()
+    return d   # CuPy's diagonal is a writable view
+
+
+class Diagonal(View):
+    """A's diagonal at offset between dims dim1 and dim2, moved last: a view, as torch's."""
     def forward(self, a, offset, dim1, dim2):
         self.args = (a.array.shape, offset, dim1, dim2)
-        return _xp(a).diagonal(a.array, offset, dim1, dim2).copy()
+        return _diagonal_view(_xp(a), a.array, offset, dim1, dim2)
 
     def backward(self, grad):
         shape, offset, dim1, dim2 = self.args
