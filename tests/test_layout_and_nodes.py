@@ -37,6 +37,13 @@ LAYOUT_OPS = {
     'transpose_view': lambda m, x: x.transpose(0, 1), 'slice_view': lambda m, x: x[1:, :, ::2],
     'diagonal': lambda m, x: x.diagonal(), 'diagonal_offset': lambda m, x: x[1:].diagonal(1, 2, 0),
     'diagonal_negative': lambda m, x: x.diagonal(-1, -1, 1),
+    'topk': lambda m, x: x.topk(2, 1)[0], 'topk_indices': lambda m, x: x.topk(2, 0, largest=False)[1],
+    'topk_unsorted': lambda m, x: x.topk(2, 2, sorted=False)[0],
+    'cummax': lambda m, x: x.cummax(1)[0], 'cummax_indices': lambda m, x: x.cummax(2)[1],
+    'cummin': lambda m, x: x.cummin(0)[0], 'cummin_indices': lambda m, x: x.cummin(1)[1],
+    'einsum_sum': lambda m, x: m.einsum('ijk->ik', x), 'einsum_bmm': lambda m, x: m.einsum('ijk,ikl->ijl', x, x.transpose(1, 2)),
+    'einsum_permute': lambda m, x: m.einsum('ijk->kji', x), 'einsum_product': lambda m, x: m.einsum('ijk,ijk->kij', x, x),
+    'einsum_full': lambda m, x: m.einsum('ijk,ijk->', x, x),
 }
 # Known differences, all in the safe direction (ours is row-major where torch keeps the input's layout, so our
 # view() views where torch's refuses; none refuses what torch views): sort, flip, dropout, index_put, elementwise

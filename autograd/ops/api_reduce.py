@@ -251,7 +251,7 @@ def _cumulative_extreme(x, dim, largest, op):
         take = xp.isnan(v) | (~xp.isnan(best) & ((v >= best) if largest else (v <= best)))
         best = xp.where(take, v, best)
         idx[i] = xp.where(take, i, idx[i - 1])
-    idx = xp.moveaxis(idx, 0, d)
+    idx = xp.ascontiguousarray(xp.moveaxis(idx, 0, d))   # torch's results are fresh row-major tensors
     values = (x if x.ndim else x.reshape(1)).gather(d, wrap(idx))
     if x.ndim == 0:
         return _named(op, values.reshape(()), wrap(idx.reshape(())))

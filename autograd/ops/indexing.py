@@ -352,27 +352,39 @@ def masked_select(x, mask):
 
 
 # ---- sorting and searching ---------------------------------------------------------------------
+def _sort_indices(xp, a, d, descending):
+    """A stable argsort along d. Descending: a stable ascending sort of the reversed data, reversed: ties keep
+    their order, NaN (NumPy's largest) comes first, and no negation overflows an integer minimum."""
+    if descending:
+        flipped = xp.argsort(xp.flip(a, d), axis=d, kind='stable')
+        return a.shape[d] - 1 - xp.flip(flipped, d)
+    return xp.argsort(a, axis=d, kind='stable')
+
+
 def sort(x, dim=-1, descending=False):
     xp = backend.array_module(x.array)
     if x.ndim == 0:
         return values_indices(x.clone(), wrap(xp.zeros((), dtype=np.int64)), 'sort')
     d = normalize_dims(dim, x.ndim)[0]
-    if descending:   # a stable ascending sort of the reversed data, reversed: ties keep their order, NaN
-        n = x.shape[d]   # (NumPy's largest) comes first, and no negation overflows an integer minimum
-        flipped = xp.argsort(xp.flip(x.array, d), axis=d, kind='stable')
-        idx = wrap(n - 1 - xp.flip(flipped, d))
-    else:
-        idx = wrap(xp.argsort(x.array, axis=d, kind='stable'))
+    idx = wrap(_sort_indices(xp, x.array, d, descending))
     return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True, node_name='SortBackward0'), idx,
                           'sort')
 
 
 def topk(x, k, dim=-1, largest=True):
+    """The k largest (smallest) along dim, in order, ties in index order. Both results are fresh row-major
+    tensors, as torch's (so view() of them views where torch's does)."""
     d = normalize_dims(dim, x.ndim)[0] if x.ndim else 0
     if k > (x.shape[d] if x.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    values, indices = sort(x, d, descending=largest)
-    return values_indices(values.narrow(d, 0, k), indices.narrow(d, 0, k), 'topk')
+    if x.ndim == 0:
+        values, indices = sort(x, d, descending=largest)
+        return values_indices(values, indices, 'topk')
+    xp = backend.array_module(x.array)
+    order = _sort_indices(xp, x.array, d, largest)
+    idx = wrap(xp.ascontiguousarray(order[(slice(None),) * d + (slice(0, k),)]))
+    return values_indices(SelectAlong.apply(x, indices=idx, dim=d, keepdim=True, node_name='TopkBackward0'), idx,
+                          'topk')
 
 
 def nonzero(x, as_tuple=False):

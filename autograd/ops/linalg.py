@@ -149,7 +149,12 @@ class Einsum(Function):
         self.save_for_backward(*tensors)
         self.terms = (terms, out_term)
         xp = backend.array_module(tensors[0].array)
-        return xp.einsum(','.join(terms) + '->' + out_term, *[t.array for t in tensors], optimize=True)
+        out = xp.einsum(','.join(terms) + '->' + out_term, *[t.array for t in tensors], optimize=True)
+        if not out.flags.c_contiguous and set(''.join(terms)) - set(out_term):
+            # a contraction: torch's sum or bmm writes a fresh row-major tensor (products without one keep
+            # NumPy's layout, which is torch's permuted one)
+            out = xp.ascontiguousarray(out)
+        return out
 
     def backward(self, grad):
         tensors = self.saved_tensors
