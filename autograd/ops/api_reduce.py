@@ -13,6 +13,7 @@ from ..function import Function
 from ..tensor import Tensor, wrap
 from .arithmetic import where
 from .elementwise import floating
+from .reduction import SelectAlong
 from .reduction import normalize_dims
 
 _minmax = collections.namedtuple('aminmax', ['min', 'max'])
@@ -32,15 +33,19 @@ def _dim_of(x, dim, op):
     return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0
 
 
+_NODES = {'kthvalue': 'KthvalueBackward0', 'median': 'MedianBackward1', 'nanmedian': 'NanmedianBackward1',
+          'mode': 'ModeBackward0', 'cummax': 'CummaxBackward0', 'cummin': 'CumminBackward0'}
+
+
 def _select(x, dim, idx, keepdim, op):
-    """values and indices at positions idx (keepdim shape, int64) along dim."""
-    xv = x if x.ndim else x.reshape(1)
-    values = xv.gather(dim, wrap(idx))
-    indices = wrap(idx)
-    if not keepdim:
-        values, indices = values.squeeze(dim), wrap(idx.squeeze(dim) if idx.ndim else idx)
+    """values and indices at positions idx (keepdim shape, int64) along dim: one node named as torch's."""
     if x.ndim == 0:
-        values, indices = values.reshape(()), wrap(indices.array.reshape(()))
+        values = x.reshape(1).gather(dim, wrap(idx)).reshape(())
+        return _named(op, values, wrap(idx.reshape(())))
+    if not keepdim:
+        idx = idx.squeeze(dim)
+    indices = wrap(idx)
+    values = SelectAlong.apply(x, indices=indices, dim=dim, keepdim=keepdim, node_name=_NODES[op])
     return _named(op, values, indices)
 
 
@@ -252,10 +257,7 @@ def _cumulative_extreme(x, dim, largest, op):
         best = xp.where(take, v, best)
         idx[i] = xp.where(take, i, idx[i - 1])
     idx = xp.ascontiguousarray(xp.moveaxis(idx, 0, d))   # torch's results are fresh row-major tensors
-    values = (x if x.ndim else x.reshape(1)).gather(d, wrap(idx))
-    if x.ndim == 0:
-        return _named(op, values.reshape(()), wrap(idx.reshape(())))
-    return _named(op, values, wrap(idx))
+    return _select(x, d, idx, True, op)
 
 
 def cummax(x, dim): return _cumulative_extreme(x, dim, True, 'cummax')
@@ -284,17 +286,20 @@ class Logcumsumexp(Function):
         xp = _xp(x)
         self.dim = dim
         self.save_for_backward(x)
-        moved = xp.moveaxis(x.array, dim, 0)
+        a = x.array.reshape(1) if x.ndim == 0 else x.array
+        moved = xp.moveaxis(a, dim, 0)
         out = xp.empty_like(moved)
         acc = xp.full(moved.shape[1:], -np.inf, dtype=moved.dtype)
         for i in range(moved.shape[0]):
             acc = out[i] = _log_add_exp(moved[i], acc, xp)
-        return xp.moveaxis(out, 0, dim)
+        return xp.moveaxis(out, 0, dim).reshape(x.array.shape)
 
     def backward(self, grad):
         """torch's logcumsumexp_backward (FunctionsManual.cpp): the positive and negative parts of grad each
         through a reversed logcumsumexp in log space, log|grad| with the dtype's lowest value where grad has
-        the other sign or is zero."""
+        the other sign or is zero; a 0-d or empty grad passes through."""
+        if grad.ndim == 0 or grad.numel() == 0:
+            return grad
         x, = self.saved_tensors
         d, result = self.dim, self.output
         lowest = float(np.finfo(x.array.dtype).min)
@@ -308,12 +313,7 @@ class Logcumsumexp(Function):
 
 def logcumsumexp(x, dim):
     x = floating(x)
-    d = _dim_of(x, dim, 'logcumsumexp')
-    if x.numel() == 0:
-        return x.clone()
-    if x.ndim == 0:
-        return Logcumsumexp.apply(x.reshape(1), dim=0).reshape(())
-    return Logcumsumexp.apply(x, dim=d)
+    return Logcumsumexp.apply(x, dim=_dim_of(x, dim, 'logcumsumexp'))
 
 
 def diff(x, n=1, dim=-1, prepend=None, append=None):

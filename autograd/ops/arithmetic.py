@@ -378,8 +378,11 @@ def _split_extremum_grad(grad, a, b, largest, needs):
 
 
 class Clamp(Function):
-    torch_name = 'ClampBackward1'
-    def forward(self, x, min=None, max=None):
+    def name(self):   # torch's node: ClampBackward1 for clamp/clip, ClampMin/ClampMaxBackward0 for clamp_min/max
+        return self.node_name
+
+    def forward(self, x, min=None, max=None, node_name='ClampBackward1'):
+        self.node_name = node_name
         self.save_for_backward(x)
         self.bounds = (min, max)
         return backend.array_module(x.array).clip(x.array, min, max)
@@ -522,7 +525,8 @@ def minimum(a, b):
     return Minimum.apply(*operands(a, b))
 
 
-def clamp(x, min=None, max=None):
+def clamp(x, min=None, max=None, node_name='ClampBackward1'):
+    """torch.clamp; clamp_min / clamp_max pass their own node_name (torch's ClampMinBackward0 ...)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -532,7 +536,7 @@ def clamp(x, min=None, max=None):
     dt = x.array.dtype
     for v in numbers_:
         dt = dtypes.result_type(((dt, 2), (dtypes.scalar_dtype(v), 0)))
-    return Clamp.apply(cast(x, dt), min=min, max=max)
+    return Clamp.apply(cast(x, dt), min=min, max=max, node_name=node_name)
 
 
 def where(condition, a=None, b=None):

@@ -83,6 +83,8 @@ class Diagonal(View):
 
 class DiagEmbedInto(Function):
     """Zeros of `shape` with the last dim of x written on the (offset, dim1, dim2) diagonal: Diagonal's adjoint."""
+    torch_name = 'DiagEmbedBackward0'
+
     def forward(self, x, shape, offset, dim1, dim2):
         self.args = (offset, dim1, dim2)
         xp = _xp(x)

@@ -85,6 +85,12 @@ class Erfc(Function):
 class Bessel(Function):
     """i0, i0e, i1, i1e. Derivatives: i0' = i1, i0e' = i1e - sign(x) i0e, i1' = i0 - i1/x,
     i1e' = i0e - i1e (sign(x) + 1/x)  (A&S 9.6.27; at x = 0, i1' = 1/2)."""
+    _names = {'i0': 'I0Backward0', 'i0e': 'SpecialI0EBackward0', 'i1': 'SpecialI1Backward0',
+              'i1e': 'SpecialI1EBackward0'}
+
+    def name(self):   # torch's node per function
+        return self._names[self.kind]
+
     def forward(self, x, kind):
         self.kind = kind
         self.save_for_backward(x)
@@ -180,6 +186,8 @@ def expit(x): return floating(x).sigmoid()
 class Entr(Function):
     """-x ln x, 0 at 0, -inf below 0, NaN at NaN (torch's kernel). Gradient torch's -(1 + ln x) everywhere
     (inf at 0, NaN below 0), in tensor ops so that it is differentiable again."""
+    torch_name = 'SpecialEntrBackward0'
+
     def forward(self, x):
         self.save_for_backward(x)
         a = x.array
@@ -204,6 +212,9 @@ def _xlog(x, y, log1p):
 class XLogY(Function):
     """xlogy / xlog1py with torch's derivatives.yaml gradients: d/dx = xlogy(grad, y) (0 where x = 0 and
     y <= 0, resp. y <= -1), d/dy = grad x / y (resp. / (y + 1)): NaN at x = y = 0, as torch's."""
+    def name(self):   # torch's nodes: xlogy's and special.xlog1py's
+        return 'SpecialXlog1PyBackward0' if self.log1p else 'XlogyBackward0'
+
     def forward(self, x, y, log1p):
         self.log1p = log1p
         self.save_for_backward(x, y)
@@ -262,6 +273,7 @@ class Erfcx(Function):
     (2 x erfcx(x) - 2/sqrt(pi)) grad (so -inf at -inf, NaN at +inf, as torch's)."""
     saves_output = True
 
+    torch_name = 'SpecialErfcxBackward0'
     def forward(self, x):
         self.save_for_backward(x)
         out = _erfcx_array(x.array).astype(x.array.dtype)
@@ -332,6 +344,9 @@ def hypot(a, b):
 class LogAddExp(Function):
     """log(e^a + e^b) (base 2: log2(2^a + 2^b)); d/da = 1 / (1 + base^(b - a)), written as torch's
     derivatives.yaml writes it (not as a sigmoid), so the second derivative is NaN where torch's is (a = -inf)."""
+    def name(self):
+        return 'Logaddexp2Backward0' if self.base2 else 'LogaddexpBackward0'
+
     def forward(self, a, b, base2):
         self.save_for_backward(a, b)
         self.base2 = base2
@@ -354,6 +369,7 @@ class CopySign(Function):
     """|a| with b's sign bit. d/da = out / a (0 where a = 0); b gets a zero gradient, as in torch."""
     saves_output = True
 
+    torch_name = 'CopysignBackward0'
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return _broadcasting(_xp(a).copysign, a, b)
@@ -497,6 +513,9 @@ def zeta(x, q):
 class InverseHyperbolic(Function):
     """asinh, acosh, atanh by NumPy's (CuPy's) ufuncs; derivatives as torch's derivatives.yaml:
     (x^2 + 1)^-1/2, (x^2 - 1)^-1/2 and 1 / (1 - x^2) (so 0 at +-inf, inf at acosh's 1, NaN below it)."""
+    def name(self):   # AsinhBackward0, AcoshBackward0, AtanhBackward0
+        return self.kind.capitalize() + 'Backward0'
+
     def forward(self, x, kind):
         self.kind = kind
         self.save_for_backward(x)

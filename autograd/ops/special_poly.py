@@ -123,6 +123,9 @@ def _gammainc_lower(a, x):
 
 class GammaIncX(Function):
     """P(a, x) (or Q when upper); d/dx P = x^(a-1) e^-x / Gamma(a). No gradient in a (as torch)."""
+    def name(self):   # torch's igamma / igammac nodes
+        return 'IgammacBackward0' if self.upper else 'IgammaBackward0'
+
     def forward(self, a, x, upper):
         self.save_for_backward(a, x)
         self.upper = upper
