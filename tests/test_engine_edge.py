@@ -343,19 +343,19 @@ from op_specs_api import API_OPS  # noqa: E402
 from test_ops_property import _build, _draw_case  # noqa: E402
 
 # Ops whose graph differs from torch's in structure, not only in name: composites here that are one node
-# in torch (addmm, einsum, matmul's folding ...), a copy node where torch's op has its own (max(dim) of 0-d), or a
-# Backward0/1 overload torch picks from the Python argument types (remainder of two tensors; sum/mean/prod
-# follow torch's: Backward0 without dim, Backward1 with one). Their names are still checked against name(); making them torch's is issue 8's open remainder.
+# in torch (addmm, einsum, matmul's folding ...), or a Backward0/1 overload torch picks from the Python
+# argument types (remainder of two tensors; sum/mean/prod follow torch's: Backward0 without dim, Backward1
+# with one). Their names are still checked against name(); making them torch's is issue 8's open remainder.
 # (lerp, addcmul/addcdiv, var/std, var_mean/std_mean, stack, split/chunk/unbind and the no-op shortcuts of
 # t/transpose/expand/flip are torch's names now: tests/test_layout_and_nodes.py checks their edges too.)
-STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'remainder', 'fmod', 'square', 'frac', 'max_dim', 'min_dim',
-              'matmul', 'addmm', 'einsum', 'diag', 'getitem', 'index_select', 'masked_select', 'min'}
+STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'remainder', 'fmod', 'square', 'frac', 'matmul',
+              'addmm', 'einsum', 'diag', 'getitem', 'index_select', 'masked_select', 'min'}
 # The API table (tests/op_specs_api.py): composites that are one node in torch (linalg decompositions and
-# solvers, quantile, rot90, addmv/addr/addbmm, pdist, nan_to_num, fmax/fmin, deg2rad ...), a view or gather node
-# where torch's op names its own (median/mode/nanmedian of a 0-d tensor, median(dim)'s squeeze), and
+# solvers, quantile, rot90, addmv/addr/addbmm, pdist, nan_to_num, fmax/fmin, deg2rad, trace, nansum ...), and
 # PolygammaBackward1 for polygamma_; median() of an empty tensor is an AddBackward0 composite, torch's a
 # MedianBackward0. (The renames of LogAddExp, XLogY, CopySign, InverseHyperbolic, Bessel, one-bound Clamp,
-# DiagEmbed, Entr, Erfcx, igamma and the single nodes of kthvalue/cummax/cummin/topk/logcumsumexp are torch's.)
+# DiagEmbed, Entr, Erfcx, igamma and the single nodes of max/min(dim), median(dim)/nanmedian/mode/kthvalue,
+# cummax/cummin, topk and logcumsumexp, 0-d inputs included, are torch's.)
 STRUCTURAL |= {
     'linalg.slogdet', 'linalg.solve', 'triangular_solve', 'linalg.cholesky', 'cholesky_solve', 'linalg.eigh',
     'linalg.eigvalsh', 'linalg.svd', 'linalg.svdvals', 'linalg.pinv', 'linalg.lstsq', 'linalg.lu',
@@ -363,8 +363,8 @@ STRUCTURAL |= {
     'linalg.multi_dot', 'chain_matmul', 'linalg.matrix_norm', 'linalg.norm_ord',
     'linalg.matrix_norm_entrywise', 'trace', 'kron', 'pdist', 'addmv', 'addr', 'addbmm', 'mvlgamma',
     'nan_to_num', 'fmax', 'fmin', 'deg2rad', 'rad2deg', 'ldexp', 'special.ndtr', 'special.ndtri',
-    'special.log_ndtr', 'special.spherical_bessel_j0', 'median', 'method_median', 'median_dim', 'nanmedian',
-    'mode', 'quantile', 'nanquantile', 'nansum', 'aminmax', 'combinations', 'rot90', 'pairwise_distance',
+    'special.log_ndtr', 'special.spherical_bessel_j0', 'median', 'method_median', 'quantile',
+    'nanquantile', 'nansum', 'aminmax', 'combinations', 'rot90', 'pairwise_distance',
     'methods_binary', 'methods_unary', 'inplace_unary', 'inplace_binary', 'inplace_products',
     'method_polygamma', 'method_quantile'}
 NAMED = [op for op in OPS + API_OPS if op.grad]

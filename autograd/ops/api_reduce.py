@@ -40,9 +40,8 @@ _NODES = {'kthvalue': 'KthvalueBackward0', 'median': 'MedianBackward1', 'nanmedi
 def _select(x, dim, idx, keepdim, op):
     """values and indices at positions idx (keepdim shape, int64) along dim: one node named as torch's."""
     if x.ndim == 0:
-        values = x.reshape(1).gather(dim, wrap(idx)).reshape(())
-        return _named(op, values, wrap(idx.reshape(())))
-    if not keepdim:
+        idx = idx.reshape(())
+    elif not keepdim:
         idx = idx.squeeze(dim)
     indices = wrap(idx)
     values = SelectAlong.apply(x, indices=indices, dim=dim, keepdim=keepdim, node_name=_NODES[op])

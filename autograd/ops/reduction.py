@@ -166,12 +166,16 @@ class SelectAlong(Function):
         self.node_name = node_name
         xp = backend.array_module(x.array)
         self.args = (x.array.shape, indices, dim, keepdim)
+        if x.array.ndim == 0:   # a 0-d input: its one element (kthvalue, mode, ... of a scalar)
+            return x.array.copy()
         idx = indices.array if keepdim or indices.ndim == x.ndim else xp.expand_dims(indices.array, dim)
         out = xp.take_along_axis(x.array, idx, dim)
         return out if keepdim or indices.ndim == x.ndim else out.squeeze(dim)
 
     def backward(self, grad):
         shape, indices, dim, keepdim = self.args
+        if not shape:
+            return grad
         if not keepdim and indices.ndim != len(shape):
             grad, indices = grad.unsqueeze(dim), indices.unsqueeze(dim)
         from .indexing import scatter_add
@@ -224,7 +228,7 @@ def _extremum(x, dim, keepdim, largest):
     if not keepdim and x.ndim:
         indices = wrap(idx.squeeze(d))
     values = SelectAlong.apply(x, indices=indices, dim=d, keepdim=keepdim,
-                               node_name='MaxBackward0' if largest else 'MinBackward0') if x.ndim else x.clone()
+                               node_name='MaxBackward0' if largest else 'MinBackward0')
     return values_indices(values, indices, 'max' if largest else 'min')
 
 
