@@ -351,18 +351,18 @@ from test_ops_property import _build, _draw_case  # noqa: E402
 STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'remainder', 'fmod', 'square', 'frac', 'matmul',
               'addmm', 'einsum', 'diag', 'getitem', 'index_select', 'masked_select', 'min'}
 # The API table (tests/op_specs_api.py): composites that are one node in torch (linalg decompositions and
-# solvers, quantile, rot90, addmv/addr/addbmm, pdist, nan_to_num, fmax/fmin, deg2rad, trace, nansum ...), and
+# solvers, quantile, rot90, addmv/addr/addbmm, pdist, nan_to_num, fmax/fmin, ldexp, nansum ...), and
 # PolygammaBackward1 for polygamma_; median() of an empty tensor is an AddBackward0 composite, torch's a
 # MedianBackward0. (The renames of LogAddExp, XLogY, CopySign, InverseHyperbolic, Bessel, one-bound Clamp,
-# DiagEmbed, Entr, Erfcx, igamma and the single nodes of max/min(dim), median(dim)/nanmedian/mode/kthvalue,
-# cummax/cummin, topk and logcumsumexp, 0-d inputs included, are torch's.)
+# DiagEmbed, Entr, Erfcx, igamma, and the single nodes of trace, deg2rad/rad2deg, max/min(dim),
+# median(dim)/nanmedian/mode/kthvalue, cummax/cummin, topk and logcumsumexp, 0-d inputs included, are torch's.)
 STRUCTURAL |= {
     'linalg.slogdet', 'linalg.solve', 'triangular_solve', 'linalg.cholesky', 'cholesky_solve', 'linalg.eigh',
     'linalg.eigvalsh', 'linalg.svd', 'linalg.svdvals', 'linalg.pinv', 'linalg.lstsq', 'linalg.lu',
     'linalg.lu_solve', 'lu_unpack', 'linalg.tensorinv', 'linalg.matrix_power', 'linalg.cross', 'cross',
     'linalg.multi_dot', 'chain_matmul', 'linalg.matrix_norm', 'linalg.norm_ord',
-    'linalg.matrix_norm_entrywise', 'trace', 'kron', 'pdist', 'addmv', 'addr', 'addbmm', 'mvlgamma',
-    'nan_to_num', 'fmax', 'fmin', 'deg2rad', 'rad2deg', 'ldexp', 'special.ndtr', 'special.ndtri',
+    'linalg.matrix_norm_entrywise', 'kron', 'pdist', 'addmv', 'addr', 'addbmm', 'mvlgamma',
+    'nan_to_num', 'fmax', 'fmin', 'ldexp', 'special.ndtr', 'special.ndtri',
     'special.log_ndtr', 'special.spherical_bessel_j0', 'median', 'method_median', 'quantile',
     'nanquantile', 'nansum', 'aminmax', 'combinations', 'rot90', 'pairwise_distance',
     'methods_binary', 'methods_unary', 'inplace_unary', 'inplace_binary', 'inplace_products',

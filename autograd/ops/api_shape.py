@@ -471,8 +471,22 @@ def trace(x):
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     from .linalg_decomp import diagonal
-    d = diagonal(x, 0, 0, 1)
-    return d.sum() if x.array.dtype.kind in 'fc' else d.sum(dtype=None)
+    if x.array.dtype.kind in 'fc':
+        return Trace.apply(x)
+    return diagonal(x, 0, 0, 1).sum(dtype=None)
+
+
+class Trace(Function):
+    """The sum of a floating matrix's diagonal as one node (torch's TraceBackward0); gradient grad on the
+    diagonal, zeros elsewhere (torch's trace_backward)."""
+    def forward(self, x):
+        self.shape = x.array.shape
+        xp = backend.array_module(x.array)
+        return xp.diagonal(x.array).sum()
+
+    def backward(self, grad):
+        xp = backend.array_module(grad.array)
+        return grad * wrap(xp.eye(*self.shape, dtype=grad.array.dtype))
 
 
 def cross(input, other, dim=None):

@@ -412,8 +412,21 @@ def ldexp(x, other):
     return x * 2.0 ** _tensor(other, x).to(x.dtype)
 
 
-def deg2rad(x): return floating(x) * (math.pi / 180)
-def rad2deg(x): return floating(x) * (180 / math.pi)
+class AngleScale(Function):
+    """deg2rad / rad2deg: x times the constant, as one node named as torch's; gradient grad times it."""
+    def name(self):
+        return self.node_name
+
+    def forward(self, x, factor, node_name):
+        self.factor, self.node_name = factor, node_name
+        return x.array * factor
+
+    def backward(self, grad):
+        return grad * self.factor
+
+
+def deg2rad(x): return AngleScale.apply(floating(x), factor=math.pi / 180, node_name='Deg2RadBackward0')
+def rad2deg(x): return AngleScale.apply(floating(x), factor=180 / math.pi, node_name='Rad2DegBackward0')
 
 
 # ---- no gradient -------------------------------------------------------------------------------
