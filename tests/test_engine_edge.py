@@ -349,7 +349,7 @@ from test_ops_property import _build, _draw_case  # noqa: E402
 # (lerp, addcmul/addcdiv, var/std, var_mean/std_mean, stack, split/chunk/unbind and the no-op shortcuts of
 # t/transpose/expand/flip are torch's names now: tests/test_layout_and_nodes.py checks their edges too.)
 STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'remainder', 'fmod', 'square', 'frac', 'matmul',
-              'addmm', 'einsum', 'diag', 'getitem', 'index_select', 'masked_select', 'min'}
+              'addmm', 'einsum', 'diag', 'getitem', 'min'}
 # The API table (tests/op_specs_api.py): composites that are one node in torch (linalg decompositions and
 # solvers, quantile, rot90, addmv/addr/addbmm, pdist, nan_to_num, fmax/fmin, ldexp, nansum ...), and
 # PolygammaBackward1 for polygamma_; median() of an empty tensor is an AddBackward0 composite, torch's a

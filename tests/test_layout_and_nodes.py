@@ -200,3 +200,18 @@ def test_every_api_row_declares_known_hard_points():
     from op_specs_api import API_OPS
     for op in API_OPS:
         assert op.hard is not None and set(op.hard) <= set(HARD), f"{op.name}: hard={op.hard!r}"
+
+
+@pytest.mark.parametrize('index', [[0], 0, [0, 0], [1]], ids=['one', 'scalar', 'two', 'out_of_range'])
+def test_index_select_of_a_scalar_is_torchs(index):
+    """index_select of a 0-d tensor: the scalar itself under torch's IndexSelectBackward0, torch's errors else."""
+    def run(m):
+        x = m.tensor(2., dtype=m.float64, requires_grad=True)
+        y = x.index_select(0, m.tensor(index))
+        return tuple(y.shape), y.item(), type(y.grad_fn).__name__, m.autograd.grad(y, x)[0].item()
+    try:
+        theirs = run(torch)
+    except (RuntimeError, IndexError):
+        assert error_of(run, autograd) == error_of(run, torch)
+        return
+    assert run(autograd) == theirs   # the scalar itself and a gradient of 1: the same arithmetic in both

@@ -86,6 +86,14 @@ class AdvancedIndex(Function):
         return IndexAdd.apply(grad, shape=self.args[0], index=self.args[1])
 
 
+class IndexSelect(AdvancedIndex):
+    torch_name = 'IndexSelectBackward0'   # index_select's node in torch: the same selection, its own name
+
+
+class MaskedSelect(AdvancedIndex):
+    torch_name = 'MaskedSelectBackward0'
+
+
 class IndexAdd(Function):
     """zeros(shape) with g added at index (repeated positions accumulate): the adjoint of AdvancedIndex."""
     def forward(self, g, shape, index):
@@ -122,7 +130,8 @@ def _split_basic(parts):
     return tuple(basic), tuple(advanced)
 
 
-def getitem(x, index):
+def getitem(x, index, node=AdvancedIndex):
+    """x[index]; node: the AdvancedIndex class whose name the node of an advanced index takes."""
     parts, basic = normalize_index(x, index)
     try:
         if basic:
@@ -130,7 +139,7 @@ def getitem(x, index):
         if builtins.any(isinstance(p, numbers.Integral) for p in parts):
             basic_part, parts = _split_basic(parts)
             x = Slice.apply(x, index=basic_part)
-        return AdvancedIndex.apply(x, index=parts)
+        return node.apply(x, index=parts)
     except IndexError as e:
         raise IndexError(str(e).replace('axis', 'dimension')) from None
 
@@ -327,7 +336,12 @@ def index_select(x, dim, index):
     d = normalize_dims(dim, x.ndim)[0] if x.ndim else 0
     backend.check_index_bounds(index.array, x.shape[d] if x.ndim else 1, d, host=True,
                                message="index out of range in self")
-    return getitem(x, (slice(None),) * d + (index.reshape(-1),))
+    if x.ndim == 0:   # a scalar: one index (0) picks the scalar itself, as torch's
+        if index.numel() != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index.numel()} "
+                               f"value(s)")
+        return IndexSelect.apply(x, index=())
+    return getitem(x, (slice(None),) * d + (index.reshape(-1),), IndexSelect)
 
 
 def masked_fill(x, mask, value):
@@ -348,7 +362,7 @@ class MaskedFill(Where):
 
 def masked_select(x, mask):
     shape = np.broadcast_shapes(x.shape, mask.shape)
-    return getitem(x.expand(shape), mask.expand(shape))
+    return getitem(x.expand(shape), mask.expand(shape), MaskedSelect)
 
 
 # ---- sorting and searching ---------------------------------------------------------------------
