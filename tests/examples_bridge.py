@@ -74,7 +74,7 @@ class _Dataset(torch.utils.data.Dataset):
     def __getattr__(self, name):
         if name == 'inner':
             raise AttributeError(name)
-        return getattr(self.inner, name)
+        return to_torch(getattr(self.inner, name))      # .data / .targets as torch tensors
 
 
 class _Transform:
@@ -89,6 +89,20 @@ class _Transform:
 
     def __repr__(self):
         return repr(self.inner)
+
+
+class _Lambda:
+    """transforms.Lambda seen from torch: the user's function runs on what the torch run has (its own
+    tensors), as torchvision's Lambda would call it; the transforms around it convert in and out."""
+
+    def __init__(self, lambd):
+        self.lambd = lambd
+
+    def __call__(self, x):
+        return self.lambd(to_torch(x))
+
+    def __repr__(self):
+        return 'Lambda()'
 
 
 def _wrap_class(cls, wrapper):
@@ -111,7 +125,8 @@ TORCHVISION = types.SimpleNamespace(
                                       for name in ('FakeData', 'ImageFolder', 'MNIST', 'CIFAR10')}),
     transforms=types.SimpleNamespace(**{name: _wrap_class(getattr(autograd.vision.transforms, name), _Transform)
                                         for name in autograd.vision.transforms.__all__
-                                        if isinstance(getattr(autograd.vision.transforms, name), type)}),
+                                        if isinstance(getattr(autograd.vision.transforms, name), type)
+                                        and name != 'Lambda'}, Lambda=_Lambda),
     utils=types.SimpleNamespace(save_image=_save_image, make_grid=_make_grid))
 
 
@@ -120,8 +135,8 @@ def _torchvision_line(body, lib, stand_ins):
     binds the same names to TORCHVISION's members; a name in stand_ins comes from STAND_INS in both."""
     m = re.fullmatch(r'from\s+(torchvision[\w.]*)\s+import\s+(.+)', body)
     if m:
-        names = [n.strip() for n in m.group(2).split(',')]
-        pairs = [(n, f'{m.group(1)}.{n}') for n in names]
+        names = [re.split(r'\s+as\s+', n.strip()) for n in m.group(2).split(',')]   # 'name' or 'name as alias'
+        pairs = [(n[-1], f'{m.group(1)}.{n[0]}') for n in names]
     else:
         m = re.fullmatch(r'import\s+(torchvision[\w.]*)(?:\s+as\s+(\w+))?', body)
         module, alias = m.groups()
