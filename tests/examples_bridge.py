@@ -13,19 +13,62 @@ training code of the torch run is torch's own.
 
 `run_program` executes a program as real modules (its sibling files registered in sys.modules under their
 own names while it runs, as `python main.py` would import them), so `from model import Net` works and
-`torch.save(model, path)` can pickle the classes."""
+`torch.save(model, path)` can pickle the classes.
+
+`program_text` reads a public program from $AUTOGRAD_PROGRAMS_DIR at run time (we do not commit other
+projects' code) and applies a test's edits to it; `definitions` takes named classes/functions out of it."""
+import ast
 import contextlib
+import os
+import pathlib
 import re
 import sys
 import types
 
 import numpy as np
+import pytest
 import torch
 
 import autograd
 import autograd.vision
 
 _depth = [0]
+
+PROGRAMS_DIR = 'AUTOGRAD_PROGRAMS_DIR'
+
+
+def program_text(repo, commit, path, *edits):
+    """The text of `path` in the public repository `repo` ('owner/name'), read from
+    $AUTOGRAD_PROGRAMS_DIR/<owner>__<name>/<path>, with each (old, new) edit applied to every place `old`
+    occurs. `commit` is the upstream commit the test was written against (named in the skip reason).
+    Skips when the variable or the file is absent; an edit whose `old` text is not there fails the test
+    (the upstream file changed: the test must be checked against it, not run on something else)."""
+    reason = (f"public program not committed here (its code is not ours to copy); set {PROGRAMS_DIR} to a "
+              f"folder with a checkout of {repo} at commit {commit} as {repo.replace('/', '__')}/, "
+              f"see README Testing")
+    root = os.environ.get(PROGRAMS_DIR)
+    if not root:
+        pytest.skip(reason)
+    file = pathlib.Path(root) / repo.replace('/', '__') / path
+    if not file.is_file():
+        pytest.skip(f"{file} is missing: {reason}")
+    text = file.read_text(encoding='utf-8')
+    for old, new in edits:
+        assert old in text, (f"{repo} {path}: the program differs from commit {commit}; the edit of "
+                             f"{old!r} no longer applies")
+        text = text.replace(old, new)
+    return text
+
+
+def definitions(text, *names):
+    """The source of the top-level classes/functions `names` of a program's text, in that order (each
+    must be there), joined by blank lines: a test runs a program's own model and training code while its
+    command line, file I/O and printing are replaced by the test's settings."""
+    found = {node.name: ast.get_source_segment(text, node) for node in ast.parse(text).body
+             if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    missing = [name for name in names if name not in found]
+    assert not missing, f"the program no longer defines {missing}"
+    return '\n\n\n'.join(found[name] for name in names) + '\n'
 
 
 @contextlib.contextmanager
