@@ -101,7 +101,8 @@ def run_both(main, argv, monkeypatch, tmp_path, dtype='float32', **kwargs):
     return out
 
 
-EXAMPLES = 'pytorch/examples', '77f55b912142e11fcfdf5b530231fb9c52f181e8'     # the commit the tests were written against
+# the commit the tests were written against
+EXAMPLES = 'pytorch/examples', '77f55b912142e11fcfdf5b530231fb9c52f181e8'
 TUTORIAL = 'yunjey/pytorch-tutorial', '0500d3df5a2a8080ccfccbc00aca0eacc21818db'
 
 

@@ -4,13 +4,16 @@ autograd with only their import lines changed; the losses they compute must agre
 Each test runs the example's own model, training and evaluation code (mnist_rnn/main.py,
 time_sequence_prediction/train.py, word_language_model/{model,main,data}.py): the classes and functions are
 taken out of the program's text by name (tests/examples_bridge.definitions), with one asserted edit where a
-loss is recorded into a LOSSES list. What the example's main block does (argument parsing, downloads,
-plotting) is replaced by a short driver written here with fixed small settings and tiny data; `args` is a
-namespace with the options the functions read. Both runs seed torch.manual_seed the same way and autograd
-draws torch's random numbers, so the weights (and dropout masks) are the same in both.
+loss is recorded into a LOSSES list. time_sequence_prediction runs its own main block (edited the same
+way, its plots left out); for mnist_rnn and word_language_model, whose main code parses arguments and reads
+MNIST or a corpus folder, a short driver written here calls their functions with fixed small settings on
+tiny data, `args` being a namespace with the options those functions read. Both runs seed torch.manual_seed
+the same way and autograd draws torch's random numbers, so the weights (and dropout masks) are the same in
+both.
 
 The programs are not stored here (their code is not ours to copy): they are read from
 $AUTOGRAD_PROGRAMS_DIR at the commit in EXAMPLES (README "Testing"); without it these tests skip."""
+import textwrap
 import types
 
 import numpy as np
@@ -21,7 +24,8 @@ import autograd
 from tests.examples_bridge import definitions, program_text
 from tests.tolerance import assert_close
 
-EXAMPLES = 'pytorch/examples', '77f55b912142e11fcfdf5b530231fb9c52f181e8'     # the commit the tests were written against
+# the commit the tests were written against
+EXAMPLES = 'pytorch/examples', '77f55b912142e11fcfdf5b530231fb9c52f181e8'
 
 
 def example(path, *edits):
@@ -39,6 +43,7 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 TORCH_IMPORTS = """
+import argparse
 import math
 import os
 import time
@@ -49,6 +54,7 @@ import torch.optim as optim
 from torch.optim.lr_scheduler import StepLR
 """
 AUTOGRAD_IMPORTS = """
+import argparse
 import math
 import os
 import time
@@ -113,49 +119,36 @@ def test_mnist_rnn_losses_match_torch():
 
 
 
-# the main block of time_sequence_prediction/train.py (seeds, split, model, LBFGS) with STEPS steps, a
-# 10-step prediction (it has 1000) and the printed losses recorded, without the plots
-TIME_SEQUENCE_DRIVER = """
-np.random.seed(0)
-torch.manual_seed(0)
-data = DATA
-input = torch.from_numpy(data[3:, :-1])
-target = torch.from_numpy(data[3:, 1:])
-test_input = torch.from_numpy(data[:3, :-1])
-test_target = torch.from_numpy(data[:3, 1:])
-seq = Sequence()
-seq.double()
-criterion = nn.MSELoss()
-optimizer = optim.LBFGS(seq.parameters(), lr=0.8)
-for i in range(STEPS):
-    def closure():
-        optimizer.zero_grad()
-        out = seq(input)
-        loss = criterion(out, target)
-        LOSSES.append(loss.item())
-        loss.backward()
-        return loss
-    optimizer.step(closure)
-    with torch.no_grad():
-        future = 10
-        pred = seq(test_input, future=future)
-        loss = criterion(pred[:, :-future], test_target)
-        LOSSES.append(loss.item())
-"""
+def main_block(text, stop):
+    """The body of the program's `if __name__ == '__main__':` block, dedented, up to the line `stop` (which
+    must be there): what `python train.py` runs, without what follows (plots)."""
+    head = "if __name__ == '__main__':\n"
+    assert head in text and stop in text, "the program's main block changed"
+    body = text[text.index(head) + len(head):text.index(stop)]
+    return textwrap.dedent(body)
 
 
 def test_time_sequence_prediction_losses_match_torch():
-    program = definitions(example('time_sequence_prediction/train.py'), 'Sequence') + TIME_SEQUENCE_DRIVER
+    """train.py as `python train.py --steps 1` on a small sine-wave set given in place of traindata.pt, with
+    a 10-step prediction (it has 1000), the printed losses recorded, and without the plots."""
+    text = example('time_sequence_prediction/train.py',
+                   ("    opt = parser.parse_args()\n", "    opt = parser.parse_args(['--steps', '1'])\n"),
+                   ("    data = torch.load('traindata.pt')\n", "    data = DATA\n"),
+                   ("            print('loss:', loss.item())\n",
+                    "            print('loss:', loss.item())\n            LOSSES.append(loss.item())\n"),
+                   ("            future = 1000\n", "            future = 10\n"),
+                   ("            print('test loss:', loss.item())\n",
+                    "            print('test loss:', loss.item())\n            LOSSES.append(loss.item())\n"))
+    program = definitions(text, 'Sequence') + main_block(text, stop='        # draw the result\n')
     # generate_sine_wave.py's recipe, smaller: shifted sine waves of period 20
     rng = np.random.RandomState(2)
     T, L, N = 20, 24, 5
     x = np.empty((N, L), 'int64')
     x[:] = np.array(range(L)) + rng.randint(-4 * T, 4 * T, N).reshape(N, 1)
     data = np.sin(x / 1.0 / T).astype('float64')
-    theirs, ours = run_both(program, DATA=data, STEPS=1)
+    theirs, ours = run_both(program, DATA=data)
     # LBFGS's line search runs up to 20 closures per step; the losses stay in float64
     assert_losses_match(theirs, ours, 'float64', 1e3)
-
 
 
 # what main.py does around train()/evaluate(), with small settings (its --lr 20 and --clip 0.25, the plain SGD
