@@ -9,7 +9,7 @@ import weakref
 
 import numpy as np
 
-from . import grad_mode
+from . import backend, grad_mode
 from .hooks import Hooks
 from .tensor import Tensor, wrap, _NUMPY_SCALAR
 
@@ -112,6 +112,10 @@ class Function(Node):
                  '_out_array', '_out_counter', '_out_version', '__dict__')
     saves_output = False   # set True where backward reads the output (self.output)
     torch_name = None      # the grad_fn name torch prints, where it is not <ClassName>Backward0
+    # torch allocates this op's output fresh and row-major (reductions, scans, softmax, cat, normalisations):
+    # a NumPy result that kept its input's layout (NumPy's K order) is made row-major, so that stride() and
+    # view() agree with torch's (elementwise ops keep their input's layout in both libraries)
+    contiguous_output = False
     _per_call_name = False
 
     def __init_subclass__(cls, **kwargs):
@@ -162,6 +166,8 @@ class Function(Node):
         # wrap(), inlined: this runs once per op
         if type(out) is not _ndarray and isinstance(out, _NUMPY_SCALAR):
             out = _asarray(out)
+        if cls.contiguous_output and not out.flags.c_contiguous:
+            out = backend.array_module(out).ascontiguousarray(out)
         t = _new_tensor(Tensor)
         t.array = out
         t.requires_grad = False

@@ -401,8 +401,8 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def isnan(self): return _ops.arithmetic.unary_predicate('isnan', self)
     def isinf(self): return _ops.arithmetic.unary_predicate('isinf', self)
     def isfinite(self): return _ops.arithmetic.unary_predicate('isfinite', self)
-    def lerp(self, end, weight): return self + weight * (end - self)
-    def addcmul(self, t1, t2, value=1): return self + value * t1 * t2
+    def lerp(self, end, weight): return _ops.fused.lerp(self, end, weight)
+    def addcmul(self, t1, t2, value=1): return _ops.fused.addcmul(self, t1, t2, value)
     def addcdiv(self, t1, t2, value=1): return _ops.elementwise.addcdiv(self, t1, t2, value)
 
     def exp(self): return _ops.elementwise.exp(self)   # replaced by that function at the end of this file

@@ -339,20 +339,40 @@ def test_requires_grad_errors_use_torchs_words(make):
 # ---- every op of the table: the node type users see is the name torch prints ----------------------------
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 from op_specs import OPS  # noqa: E402
+from op_specs_api import API_OPS  # noqa: E402
 from test_ops_property import _build, _draw_case  # noqa: E402
 
 # Ops whose graph differs from torch's in structure, not only in name: composites here that are one node
-# in torch (lerp, addcmul, var, norm, addmm, einsum ...), one node per output where torch has one
-# multi-output node (split, chunk, unbind, topk), no-op shortcuts (t of a 1-d tensor, expand to the same
-# size), or a Backward0/1 overload torch picks from the Python argument types (sum(dim=...) of every dim,
-# remainder of two tensors). Their names are still checked against name(); making them torch's is issue 8's
-# open remainder.
-STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'rdiv_scalar', 'remainder', 'fmod', 'lerp', 'square', 'frac',
-              'addcmul', 'addcdiv', 'expand_as', 'sum', 'mean', 'prod', 'max_dim', 'min_dim', 'var', 'std',
-              'norm', 'matmul', 'addmm', 'einsum', 'transpose', 't', 'T', 'expand', 'flip', 'stack', 'split',
-              'chunk', 'unbind', 'diag', 'getitem', 'index_select', 'masked_select', 'topk', 'var_mean',
-              'std_mean', 'logsumexp', 'sort', 'max', 'min', 'amax', 'amin', 'dot', 'mv', 'bmm', 'mm'}
-NAMED = [op for op in OPS if op.grad]
+# in torch (norm, addmm, einsum ...), one node per output where torch has one multi-output node (topk), or a
+# Backward0/1 overload torch picks from the Python argument types (remainder of two tensors; sum/mean/prod
+# follow torch's: Backward0 without dim, Backward1 with one). Their names are still checked against name(); making them torch's is issue 8's open remainder.
+# (lerp, addcmul/addcdiv, var/std, var_mean/std_mean, stack, split/chunk/unbind and the no-op shortcuts of
+# t/transpose/expand/flip are torch's names now: tests/test_layout_and_nodes.py checks their edges too.)
+STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'rdiv_scalar', 'remainder', 'fmod', 'square', 'frac',
+              'max_dim', 'min_dim', 'norm', 'matmul', 'addmm', 'einsum', 'T', 'diag',
+              'getitem', 'index_select', 'masked_select', 'topk', 'logsumexp', 'sort', 'max', 'min', 'amax',
+              'amin', 'dot', 'mv', 'bmm', 'mm'}
+# The API table (tests/op_specs_api.py): composites that are one node in torch (linalg decompositions and
+# solvers, median(dim)/mode/kthvalue/quantile, cummax/cummin, rot90, addmv/addr/
+# addbmm, cdist/pdist ...) and renames still to make (LogAddExp -> LogaddexpBackward0, XLogY -> Xlogy,
+# CopySign -> Copysign, InverseHyperbolic -> Asinh/Acosh/Atanh, Bessel -> I0/SpecialI0E..., ClampBackward1 ->
+# ClampMin/ClampMax, DiagEmbedInto -> DiagEmbed, PolygammaBackward1 for polygamma_; median() of an empty
+# tensor is an AddBackward0 composite, torch's a MedianBackward0).
+STRUCTURAL |= {
+    'linalg.slogdet', 'linalg.solve', 'triangular_solve', 'linalg.cholesky', 'cholesky_solve', 'linalg.eigh',
+    'linalg.eigvalsh', 'linalg.svd', 'linalg.svdvals', 'linalg.pinv', 'linalg.lstsq', 'linalg.lu', 'linalg.lu_solve',
+    'lu_unpack', 'linalg.tensorinv', 'linalg.matrix_power', 'linalg.cross', 'cross', 'linalg.multi_dot',
+    'chain_matmul', 'linalg.vecdot', 'diag_embed', 'diagflat', 'linalg.vector_norm', 'linalg.matrix_norm',
+    'linalg.norm_ord', 'linalg.matrix_norm_entrywise', 'trace', 'kron', 'cdist', 'pdist', 'addmv', 'addr', 'addbmm', 'logaddexp', 'logaddexp2',
+    'xlogy', 'mvlgamma', 'sinc', 'nan_to_num', 'copysign', 'fmax', 'fmin', 'deg2rad', 'rad2deg', 'ldexp', 'asinh',
+    'acosh', 'atanh', 'clamp_min', 'clamp_max_', 'special.i0', 'special.i0e', 'special.i1', 'special.i1e',
+    'special.entr', 'special.xlog1py', 'special.ndtr', 'special.ndtri', 'special.log_ndtr', 'special.erfcx',
+    'special.gammainc', 'special.spherical_bessel_j0', 'median', 'method_median', 'median_dim', 'nanmedian', 'mode', 'kthvalue',
+    'quantile', 'nanquantile', 'nansum', 'aminmax', 'cummax', 'cummin', 'logcumsumexp', 'combinations',
+    'rot90', 'pairwise_distance', 'methods_binary',
+    'methods_unary', 'inplace_unary', 'inplace_binary', 'inplace_products',
+    'method_polygamma', 'method_logcumsumexp', 'method_quantile'}
+NAMED = [op for op in OPS + API_OPS if op.grad]
 
 
 @pytest.mark.parametrize('op', NAMED, ids=[op.name for op in NAMED])

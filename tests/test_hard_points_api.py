@@ -154,3 +154,15 @@ def test_cdist_at_ties_zeros_inf_and_nan(p):
         out = m.cdist(a, b, p)
         return (out.detach(),) + m.autograd.grad(out.sum(), [a, b])
     check(run)
+
+
+@pytest.mark.parametrize('A', [[[1., 0], [2, 0]], [[1., 2], [0, 0]], [[0., 0], [1, 1]], [[0., 0], [0, 0]],
+                               [[2., 1, 0], [0, 0, 3], [0, 0, 1]]])
+@pytest.mark.parametrize('upper', [False, True])
+@pytest.mark.parametrize('left', [True, False])
+def test_solve_triangular_of_a_singular_triangle_gives_torchs_infinities(A, upper, left):
+    """A zero pivot: torch's substitution divides by it (inf/NaN) where LAPACK's solve refuses."""
+    n = len(A)
+    B = np.arange(1.0, 2 * n + 1).reshape(n, 2) if left else np.arange(1.0, 2 * n + 1).reshape(2, n)
+    check(lambda m: m.linalg.solve_triangular(m.tensor(A, dtype=m.float64), m.tensor(B, dtype=m.float64),
+                                              upper=upper, left=left))

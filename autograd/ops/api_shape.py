@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 
 from .. import backend
+from ..function import Function
 from ..tensor import Tensor, wrap
 from .reduction import normalize_dims
 from .shape import cat, stack
@@ -127,8 +128,8 @@ def _atleast(n, tensors):
         if t.ndim < n:
             if t.ndim == 0:
                 t = t.reshape((1,) * n)
-            elif n == 2 or t.ndim == 1:
-                t = t.reshape((1,) + tuple(t.shape) + ((1,) if n == 3 else ()))
+            elif t.ndim == 1:   # as torch's ATen: unsqueezes (UnsqueezeBackward0 nodes), not a reshape
+                t = t.unsqueeze(0) if n == 2 else t.unsqueeze(0).unsqueeze(-1)
             else:
                 t = t.unsqueeze(-1)
         out.append(t)
@@ -151,7 +152,7 @@ def broadcast_shapes(*shapes):
 def broadcast_tensors(*tensors):
     ts = _tensors(tensors)
     shape = broadcast_shapes(*[t.shape for t in ts])
-    return tuple(t.broadcast_to(tuple(shape)) for t in ts)
+    return tuple(t if t.shape == shape else t.broadcast_to(tuple(shape)) for t in ts)   # torch: same-shape inputs as they are
 
 
 def rot90(x, k=1, dims=(0, 1)):
@@ -182,23 +183,40 @@ def flipud(x):
     return x.flip(0)
 
 
+class BlockDiag(Function):
+    """torch.block_diag: the inputs (0-d as 1x1, 1-d (n,) as 1xn) placed corner to corner in a zero matrix.
+    One BlockDiagBackward0 node: each input gets its block of the gradient."""
+    def forward(self, *tensors):
+        xp = _xp(tensors[0])
+        blocks = [t.array.reshape(1, 1) if t.ndim == 0 else t.array.reshape(1, -1) if t.ndim == 1 else t.array
+                  for t in tensors]
+        out = xp.zeros((builtins.sum(b.shape[0] for b in blocks), builtins.sum(b.shape[1] for b in blocks)),
+                       dtype=blocks[0].dtype)
+        self.places, r, c = [], 0, 0
+        for t, b in zip(tensors, blocks):
+            out[r:r + b.shape[0], c:c + b.shape[1]] = b
+            self.places.append((r, c, b.shape, t.shape))
+            r, c = r + b.shape[0], c + b.shape[1]
+        return out
+
+    def backward(self, grad):
+        return tuple(grad[r:r + h, c:c + w].reshape(shape) if need else None
+                     for (r, c, (h, w), shape), need in zip(self.places, self.needs_input_grad))
+
+
 def block_diag(*tensors):
+    """Shapes: each input 0-, 1- or 2-d; the result (sum of rows, sum of columns), in the inputs' promoted dtype.
+    Errors: torch's RuntimeError for an input of more than 2 dims."""
     from ..creation import zeros
     from .arithmetic import cast
-    ts = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t for t in tensors]
-    if not ts:
+    if not tensors:
         return zeros(1, 0)
-    dt = np.result_type(*[t.array.dtype for t in ts])
-    ts = [cast(t, dt) for t in ts]
-    total = builtins.sum(t.shape[1] for t in ts)
-    rows, left = [], 0
-    for t in ts:
-        r, c = t.shape
-        parts = [zeros(r, left, dtype=t.dtype, device=t.device), t,
-                 zeros(r, total - left - c, dtype=t.dtype, device=t.device)]
-        rows.append(cat(parts, 1))
-        left += c
-    return cat(rows, 0)
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{t.ndim} dimensions")
+    dt = np.result_type(*[t.array.dtype for t in tensors])
+    return BlockDiag.apply(*[cast(t, dt) for t in tensors])
 
 
 def diagflat(x, offset=0):
@@ -222,26 +240,85 @@ def take_along_dim(x, indices, dim=None):
     return x.expand(*xs).gather(d, indices.expand(*is_))
 
 
+class Put(Function):
+    """Tensor.put: x with source written (accumulate: added) at the flat positions `flat` (non-negative, int64).
+    One PutBackward0 node, with torch's derivatives (derivatives.yaml): x gets grad, zeroed at the positions
+    written unless accumulating; source gets grad.take(index)."""
+    def forward(self, x, source, flat, accumulate):
+        from .indexing import add_at
+        self.flat, self.accumulate, self.source_shape = flat, accumulate, source.array.shape
+        xp = _xp(x)
+        out = x.array.copy()
+        target = out.reshape(-1)
+        if accumulate:
+            add_at(xp, target, (flat,), source.array.reshape(-1))
+        else:
+            target[flat] = source.array.reshape(-1)
+        return out
+
+    def backward(self, grad):
+        gx, gs = self.needs_input_grad
+        index = wrap(self.flat)
+        grad_x = grad if self.accumulate or not gx else \
+            Put.apply(grad, grad.new_zeros(self.flat.shape), flat=self.flat, accumulate=False)
+        grad_s = grad.reshape(-1)[index].reshape(self.source_shape) if gs else None
+        return (grad_x if gx else None), grad_s
+
+
 def put(x, index, source, accumulate=False):
-    """Out of place Tensor.put: source written (or added) at the flat positions index of x."""
-    flat = x.reshape(-1)
-    n = flat.shape[0]
-    idx = wrap(_xp(x).where(index.array < 0, index.array + n, index.array).reshape(-1))
-    src = source.reshape(-1)
-    out = flat.scatter_add(0, idx, src) if accumulate else flat.scatter(0, idx, src)
-    return out.reshape(x.shape)
+    """Out of place Tensor.put: source written (or added) at the flat positions index of x (negative ones
+    count from the end). Errors (torch's IndexError): index and source of different sizes, a non-empty
+    index into an empty x, an index out of range."""
+    n = x.numel()
+    if index.numel() != source.numel():
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
+    if n == 0 and index.numel():
+        raise IndexError("put_(): Tried to put elements into an empty tensor")
+    xp = _xp(x)
+    flat_index = index.array.reshape(-1)
+    bad = (flat_index >= n) | (flat_index < -n)
+    if bad.any():
+        raise IndexError(f"out of range: tried to access index {int(flat_index[bad][0])} on a tensor of {n} elements.")
+    from .arithmetic import cast
+    return Put.apply(x, cast(source, x.array.dtype), flat=xp.where(flat_index < 0, flat_index + n, flat_index),
+                     accumulate=accumulate)
+
+
+class MaskedScatter(Function):
+    """x with the positions where mask (broadcast to x) is True filled, in order, with source's leading elements.
+    One MaskedScatterBackward0 node: x gets grad where mask is False, source grad's masked elements (then 0)."""
+    def forward(self, x, source, positions):
+        self.positions, self.source_shape = positions, source.array.shape
+        out = x.array.copy()
+        out.reshape(-1)[positions] = source.array.reshape(-1)[:positions.size]
+        return out
+
+    def backward(self, grad):
+        gx, gs = self.needs_input_grad
+        flat = grad.reshape(-1)
+        index = wrap(self.positions)
+        grad_x = MaskedScatter.apply(grad, grad.new_zeros(self.positions.shape), positions=self.positions) if gx else None
+        grad_s = None
+        if gs:
+            taken = flat[index]
+            size = int(np.prod(self.source_shape))
+            if size > taken.numel():
+                taken = cat([taken, grad.new_zeros(size - taken.numel())])
+            grad_s = taken.reshape(self.source_shape)
+        return grad_x, grad_s
 
 
 def masked_scatter(x, mask, source):
-    """x with the positions where mask is True filled, in order, with source's leading elements."""
+    """x with the positions where mask is True filled, in order, with source's leading elements.
+    Errors: torch's RuntimeError when source has fewer elements than mask has True values."""
+    from .arithmetic import cast
     xp = _xp(x)
     m = xp.broadcast_to(mask.array, x.array.shape).reshape(-1)
     positions = xp.nonzero(m)[0]
     if positions.size > source.numel():
-        raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
-    src = source.reshape(-1)[:positions.size]
-    out = x.reshape(-1).scatter(0, wrap(positions.astype(np.int64)), src)
-    return out.reshape(x.shape)
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return MaskedScatter.apply(x, cast(source, x.array.dtype), positions=positions.astype(np.int64))
 
 
 # ---- products and distances ----------------------------------------------------------------------
@@ -297,15 +374,51 @@ def pdist(x, p=2):
     return vector_norm(x[wrap(xp.asarray(i))] - x[wrap(xp.asarray(j))], p, -1)
 
 
+class Dist(Function):
+    """dist(a, b, p) = vector_norm(a - b, p) over all elements, as torch's one DistBackward0 node: its gradient
+    is the norm's (torch's norm_backward at a - b), summed to each input's shape with opposite signs."""
+    def forward(self, a, b, p):
+        from ..grad_mode import no_grad
+        from ..linalg import vector_norm
+        self.save_for_backward(a, b)
+        self.p = p
+        with no_grad():
+            return vector_norm(a.detach() - b.detach(), p).array
+
+    def backward(self, grad):
+        from ..linalg import vector_norm
+        from .arithmetic import sum_to
+        from .vector_norm import norm_backward
+        a, b = self.saved_tensors
+        if self.p == 0:
+            return None, None
+        diff = a - b   # the norm again in tensor ops: a second derivative sees how it moves with a and b
+        g = norm_backward(grad, diff, self.p, vector_norm(diff, self.p), tuple(range(diff.ndim)), False)
+        ga, gb = self.needs_input_grad
+        return (sum_to(g, a.shape) if ga else None), (sum_to(-g, b.shape) if gb else None)
+
+
 def dist(a, b, p=2):
-    from ..linalg import vector_norm
-    return vector_norm(a - b, p)
+    """The p-norm of a - b (shapes broadcast); a 0-d result. Errors: torch's, for shapes that do not broadcast."""
+    from .arithmetic import operands
+    return Dist.apply(*operands(a, b), p=p)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """sum(x1 x2) / (max(|x1|, eps) max(|x2|, eps)) along dim (each norm clamped as in torch)."""
-    n1 = (x1 * x1).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
-    n2 = (x2 * x2).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+    """sum((x1 / max(|x1|, eps)) (x2 / max(|x2|, eps))) along dim, after broadcasting x1 and x2.
+
+    As torch's ATen composite (Distance.cpp): the norms are clamped under no_grad, so the gradient flows
+    through |x| as if unclamped, and each input is divided by its norm before the product.
+    """
+    from ..grad_mode import no_grad
+    from ..linalg import vector_norm
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1, x2 = x1.expand(*shape), x2.expand(*shape)
+    n1 = vector_norm(x1, 2, dim, True).clone()
+    n2 = vector_norm(x2, 2, dim, True).clone()
+    with no_grad():
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -315,17 +428,43 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return vector_norm(x1 - x2 + eps, p, -1 if nd else None, keepdim)
 
 
+class Renorm(Function):
+    """renorm(x, p, dim, maxnorm): each slice along dim (the sub-tensor x.select(dim, i)) whose p-norm
+    exceeds maxnorm scaled by maxnorm / (norm + 1e-7). The backward is torch's renorm_backward
+    (FunctionsManual.cpp): where the norm is not above maxnorm (NaN included) the gradient passes unchanged,
+    so a NaN slice cannot spread NaN through the norm's derivative."""
+    torch_name = 'RenormBackward0'
+
+    def forward(self, x, p, dims, maxnorm):
+        from ..grad_mode import no_grad
+        from ..linalg import vector_norm
+        self.save_for_backward(x)
+        self.args = (p, dims, maxnorm)
+        with no_grad():
+            norm = vector_norm(x.detach(), p, dims, True).array
+        xp = _xp(x)
+        factor = xp.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1).astype(x.array.dtype)
+        return x.array * factor
+
+    def backward(self, grad):
+        from ..linalg import vector_norm
+        from .arithmetic import where
+        from .vector_norm import norm_backward
+        x, = self.saved_tensors
+        p, dims, maxnorm = self.args
+        norm = vector_norm(x, p, dims, True)
+        nb = norm_backward((x * grad).sum(dims, keepdim=True), x, p, norm, dims, True)
+        invnorm = (norm + 1e-7).reciprocal()
+        factor = invnorm * maxnorm
+        return where(norm > maxnorm, factor * grad - factor * invnorm * nb, grad)
+
+
 def renorm(x, p, dim, maxnorm):
-    """Each slice along dim whose p-norm exceeds maxnorm is scaled down to norm maxnorm."""
-    from ..linalg import vector_norm
-    from .arithmetic import where
+    """Shape: x (n0, ..., nk), k >= 1, floating; result the same. Errors: RuntimeError for a 0-d or 1-d x."""
     if x.ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
     d = normalize_dims(dim, x.ndim)[0]
-    others = tuple(i for i in range(x.ndim) if i != d)
-    norms = vector_norm(x, p, others, True)
-    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return x * factor
+    return Renorm.apply(x, p=p, dims=tuple(i for i in range(x.ndim) if i != d), maxnorm=maxnorm)
 
 
 def trace(x):

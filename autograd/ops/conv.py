@@ -10,7 +10,9 @@ Arrays: images (N, C, H, W), weights (O, C/groups, kh, kw). The layout depends o
   small outputs (OH*OW <= BATCH_LAST_MAX_PIXELS), where per-image products are too small for BLAS:
     im2col side: pixel rows (groups, N*OH*OW, kh*kw*C/groups) cut from a channels-last copy of the image,
       whose windows copy in runs of kw*C and whose products (rows @ W^T, Y^T @ rows) run fastest;
-    col2im side: batch last (groups, C/groups*kh*kw, OH*OW*N), so the col2im adds run along rows of OW*N.
+    col2im side: batch last (groups, C/groups*kh*kw, OH*OW*N), so the col2im adds run along rows of OW*N;
+      with groups == 1 on NumPy, conv_layout.conv_transpose_channels_inner instead (a product per output
+      pixel, adds along rows of C*N: OpenBLAS's fast orientation, the same values).
 """
 import numpy as np
 
@@ -18,6 +20,7 @@ from .. import grad_mode
 from ..backend import array_module
 from ..function import Function
 from ..tensor import wrap
+from .conv_layout import conv_transpose_channels_inner, matmul_rows, rows_last
 
 BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
 # NumPy (2.x) copies a strided ufunc operand through its buffer when the operand's rows are shorter than the
@@ -146,7 +149,7 @@ def _row_weight(w, groups):
 def _batch_last(y, groups):
     """(N, O, OH, OW) -> (groups, O/groups, OH*OW*N), a copy."""
     n, o, oh, ow = y.shape
-    return array_module(y).ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(groups, o // groups, oh * ow * n)
+    return rows_last(y.reshape(n, o * oh * ow)).reshape(groups, o // groups, oh * ow * n)
 
 
 def conv_array(x, w, geo, b=None):
@@ -156,7 +159,7 @@ def conv_array(x, w, geo, b=None):
     if geo.batch_last:   # pixel rows @ W^T: (groups, N*OH*OW, O/groups), then back to (N, O, OH, OW)
         cols = im2col(x, geo)
         pixels = geo.out_hw[0] * geo.out_hw[1]
-        y = xp.matmul(cols, _row_weight(w, g).transpose(0, 2, 1))
+        y = matmul_rows(cols, _row_weight(w, g).transpose(0, 2, 1))
         y = y.reshape(g, n, pixels, o // g).transpose(1, 0, 3, 2)
         out = xp.empty((n, g, o // g, pixels), dtype=y.dtype)
         if b is None:
@@ -176,6 +179,8 @@ def conv_array(x, w, geo, b=None):
 
 def conv_transpose_array(y, w, geo):
     n, g = y.shape[0], geo.groups
+    if geo.batch_last and g == 1 and array_module(y) is np:
+        return conv_transpose_channels_inner(y, w, geo)
     wg = _grouped_weight(w, g)
     y = _batch_last(y, g) if geo.batch_last else y.reshape(n, g, wg.shape[1], y.shape[2] * y.shape[3])
     cols = array_module(y).matmul(wg.transpose(0, 2, 1), y)

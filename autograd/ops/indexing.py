@@ -75,6 +75,7 @@ def _check_device_bounds(parts, shape):
 
 
 class AdvancedIndex(Function):
+    contiguous_output = True
     torch_name = 'IndexBackward0'
     """x[index] with index arrays (a copy); backward adds the gradient back at those positions."""
     def forward(self, x, index):
@@ -341,6 +342,7 @@ def masked_fill(x, mask, value):
 
 
 class MaskedFill(Where):
+    contiguous_output = True
     torch_name = 'MaskedFillBackward0'
 
 

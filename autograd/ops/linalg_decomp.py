@@ -17,6 +17,8 @@ Formula sources (real case; torch's FunctionsManual.cpp derives the same ones):
 import builtins
 import math
 
+import numpy as np
+
 from .. import backend
 from ..function import Function
 from ..tensor import wrap
@@ -257,8 +259,8 @@ class SolveTriangular(Function):
         t = xp.broadcast_to(t, batch + t.shape[-2:])
         bb = xp.broadcast_to(b.array, batch + b.array.shape[-2:])
         if left:
-            return xp.linalg.solve(t, bb)
-        return xp.swapaxes(xp.linalg.solve(xp.swapaxes(t, -1, -2), xp.swapaxes(bb, -1, -2)), -1, -2)
+            return _solve_triangle(xp, t, bb, lower=not upper)
+        return xp.swapaxes(_solve_triangle(xp, xp.swapaxes(t, -1, -2), xp.swapaxes(bb, -1, -2), lower=upper), -1, -2)
 
     def backward(self, grad):
         a, = self.saved_tensors
@@ -271,6 +273,24 @@ class SolveTriangular(Function):
             ga = ga.triu(1 if unit else 0) if upper else ga.tril(-1 if unit else 0)
             ga = sum_to(ga, self.shapes[0])
         return ga, sum_to(gb, self.shapes[1])
+
+
+def _solve_triangle(xp, t, b, lower):
+    """t^-1 b for a triangular t (..., n, n) and b (..., n, k). LAPACK's solve where t is invertible; at an
+    exactly singular t, forward (lower) or back substitution, as torch's trsm, whose divisions by a zero
+    pivot give inf/NaN where LAPACK's solve refuses."""
+    try:
+        return xp.linalg.solve(t, b)
+    except Exception as error:
+        if type(error).__name__ != 'LinAlgError':
+            raise
+    x = xp.zeros(b.shape, dtype=xp.result_type(t, b))
+    n = t.shape[-1]
+    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+        for i in (range(n) if lower else range(n - 1, -1, -1)):
+            done = slice(0, i) if lower else slice(i + 1, n)
+            x[..., i, :] = (b[..., i, :] - (t[..., i:i + 1, done] @ x[..., done, :])[..., 0, :]) / t[..., i, i, None]
+    return x
 
 
 def _triangle(xp, a, upper, unit):

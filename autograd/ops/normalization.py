@@ -32,6 +32,7 @@ class Normalize(Function):
     running: (running_mean, running_var, momentum) arrays updated in place from the batch statistics;
     node_name: torch's grad_fn name (NativeBatchNormBackward0, NativeLayerNormBackward0, ...).
     Saved for backward: x (for create_graph), weight, xhat and invstd (arrays)."""
+    contiguous_output = True
 
     def name(self):
         return self.node_name

@@ -3,7 +3,7 @@ import builtins
 import collections
 
 from .. import backend, dtypes
-from ..function import Function
+from ..function import Function, Node
 from ..tensor import Tensor, wrap
 from .arithmetic import cast, where
 from .elementwise import floating
@@ -54,12 +54,12 @@ def expand_reduced(grad, in_shape, dims, keepdim):
 
 
 class Sum(Function):
-    def name(self):
-        shape, dims, keepdim = self.args
-        return 'SumBackward0' if len(dims) == len(shape) and not keepdim else 'SumBackward1'
+    contiguous_output = True
+    def name(self):   # torch's overload: sum() is SumBackward0, sum(dim, ...) SumBackward1 even over every dim
+        return 'SumBackward0' if self.full else 'SumBackward1'
 
-    def forward(self, x, dims, keepdim):
-        self.args = (x.array.shape, dims, keepdim)
+    def forward(self, x, dims, keepdim, full=False):
+        self.args, self.full = (x.array.shape, dims, keepdim), full
         return x.array.sum(axis=dims, keepdims=keepdim)
 
     def backward(self, grad):
@@ -67,12 +67,12 @@ class Sum(Function):
 
 
 class Mean(Function):
-    def name(self):
-        shape, dims, keepdim = self.args
-        return 'MeanBackward0' if len(dims) == len(shape) and not keepdim else 'MeanBackward1'
+    contiguous_output = True
+    def name(self):   # as Sum's: mean() or mean(dim, ...)
+        return 'MeanBackward0' if self.full else 'MeanBackward1'
 
-    def forward(self, x, dims, keepdim):
-        self.args = (x.array.shape, dims, keepdim)
+    def forward(self, x, dims, keepdim, full=False):
+        self.args, self.full = (x.array.shape, dims, keepdim), full
         return x.array.mean(axis=dims, keepdims=keepdim)
 
     def backward(self, grad):
@@ -84,11 +84,15 @@ class Mean(Function):
 
 
 class Prod(Function):
+    contiguous_output = True
     saves_output = True
 
-    def forward(self, x, dims, keepdim):
+    def name(self):   # as Sum's: prod() or prod(dim, ...)
+        return 'ProdBackward0' if self.full else 'ProdBackward1'
+
+    def forward(self, x, dims, keepdim, full=False):
         self.save_for_backward(x)
-        self.args = (x.array.shape, dims, keepdim)
+        self.args, self.full = (x.array.shape, dims, keepdim), full
         return x.array.prod(axis=dims, keepdims=keepdim)
 
     def backward(self, grad):
@@ -130,6 +134,7 @@ class Extremum(Function):
     """amax/amin and full max()/min(): ties share the gradient evenly (torch's rule). NaN: the full max()/min()
     share it among the NaN entries (torch's evenly_distribute_backward); amax/amin match nothing and give
     NaN gradients (torch's scale_grad_by_count of a zero count)."""
+    contiguous_output = True
     saves_output = True
 
     def name(self):
@@ -178,7 +183,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
         x = x.to(dtype)
     elif x.array.dtype.kind in 'bui' and x.array.dtype != dtypes.int64.numpy_dtype:
         x = cast(x, dtypes.int64.numpy_dtype)
-    return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Sum.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, full=dim is None and not keepdim)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
@@ -187,7 +192,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     if x.array.dtype.kind not in 'fc':
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {x.dtype.scalar_name}")
-    return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Mean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, full=dim is None and not keepdim)
 
 
 def prod(x, dim=None, keepdim=False, dtype=None):
@@ -195,7 +200,7 @@ def prod(x, dim=None, keepdim=False, dtype=None):
         x = x.to(dtype)
     elif x.array.dtype.kind in 'bui':
         x = cast(x, dtypes.int64.numpy_dtype)
-    return Prod.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return Prod.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim, full=dim is None and not keepdim)
 
 
 def _extremum(x, dim, keepdim, largest):
@@ -265,15 +270,15 @@ def argmin(x, dim=None, keepdim=False):
     return wrap(xp.argmin(x.array, axis=normalize_dims(dim, x.ndim)[0] if x.ndim else None, keepdims=keepdim))
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None, _node=None):
     if isinstance(dim, bool):   # var(x, False): the old unbiased positional form
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     if x.array.dtype.kind not in 'fc':
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    return Var.apply(x, dims=normalize_dims(dim, x.ndim), correction=correction, keepdim=keepdim,
-                     full=dim is None)
+    return (_node or Var).apply(x, dims=normalize_dims(dim, x.ndim), correction=correction, keepdim=keepdim,
+                                full=dim is None)
 
 
 def _count(shape, dims):
@@ -287,6 +292,7 @@ class Var(Function):
     """sum((x - mean)^2) / (n - correction) over dims; n - correction <= 0 gives inf or NaN, as torch.
     backward: torch's var_backward, 2 / (n - correction) * grad * (x - mean), so that infinities and NaNs
     land where torch's do (a composed graph would spread one NaN over the whole slice)."""
+    contiguous_output = True
     torch_name = 'VarBackward0'
 
     def forward(self, x, dims, correction, keepdim, full):
@@ -328,15 +334,37 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return SafeSqrt.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
+# var_mean/std_mean: torch records one node with two outputs; here each output keeps its own node, named as
+# torch's (VarMeanBackward0 / StdMeanBackward0), over the same input
+class VarOfVarMean(Var):
+    torch_name = 'VarMeanBackward0'
+
+
+class MeanOfVarMean(Mean):
+    torch_name = 'VarMeanBackward0'
+    name = Node.name
+
+
+class StdOfStdMean(SafeSqrt):
+    torch_name = 'StdMeanBackward0'
+
+
+class MeanOfStdMean(MeanOfVarMean):
+    torch_name = 'StdMeanBackward0'
+
+
 def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+    v = var(x, dim, unbiased, keepdim, correction, _node=VarOfVarMean)
+    return v, MeanOfVarMean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+    s = StdOfStdMean.apply(var(x, dim, unbiased, keepdim, correction))
+    return s, MeanOfStdMean.apply(x, dims=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
 class Logsumexp(Function):
+    contiguous_output = True
     saves_output = True
 
     def forward(self, x, dims, keepdim):
@@ -362,12 +390,14 @@ def logsumexp(x, dim, keepdim=False):
 
 def all(x, dim=None, keepdim=False):
     axis = None if dim is None else normalize_dims(dim, x.ndim)
-    return wrap(backend.array_module(x.array).all(x.array, axis=axis, keepdims=keepdim))
+    xp = backend.array_module(x.array)
+    return wrap(xp.asarray(xp.all(x.array, axis=axis, keepdims=keepdim), order='C'))   # torch's layout: row-major
 
 
 def any(x, dim=None, keepdim=False):
     axis = None if dim is None else normalize_dims(dim, x.ndim)
-    return wrap(backend.array_module(x.array).any(x.array, axis=axis, keepdims=keepdim))
+    xp = backend.array_module(x.array)
+    return wrap(xp.asarray(xp.any(x.array, axis=axis, keepdims=keepdim), order='C'))   # torch's layout: row-major
 
 
 def count_nonzero(x, dim=None):
@@ -376,6 +406,7 @@ def count_nonzero(x, dim=None):
 
 
 class Cumsum(Function):
+    contiguous_output = True
     def forward(self, x, dim):
         self.dim = dim
         return backend.array_module(x.array).cumsum(x.array, axis=dim, dtype=x.array.dtype)
@@ -385,6 +416,7 @@ class Cumsum(Function):
 
 
 class CumProd(Function):
+    contiguous_output = True
     torch_name = 'CumprodBackward0'
     saves_output = True
 
@@ -434,6 +466,7 @@ def cumprod(x, dim, dtype=None):
 
 
 class Softmax(Function):
+    contiguous_output = True
     saves_output = True
 
     def forward(self, x, dim):
@@ -451,6 +484,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    contiguous_output = True
     saves_output = True
 
     def forward(self, x, dim):

@@ -2,7 +2,7 @@
 import builtins
 
 from .. import backend
-from ..function import Function
+from ..function import Function, Node
 from ..tensor import Tensor, _shape_arg
 from .reduction import normalize_dims
 from .views import (compute_stride, dense_strides_like, infer_shape, is_non_overlapping_and_dense, storage_of,
@@ -62,9 +62,21 @@ class Alias(Reshape):
         return x.array.view()
 
 
-def view_of(x):
-    """An alias of x in the graph, with x's strides (torch returns x itself from these no-ops)."""
-    return Alias.apply(x)
+class AliasTranspose(Alias):
+    torch_name = 'TransposeBackward0'
+
+
+class AliasT(Alias):
+    torch_name = 'TBackward0'
+
+
+class AliasExpand(Alias):
+    torch_name = 'ExpandBackward0'
+
+
+def view_of(x, node=Alias):
+    """An alias of x in the graph, with x's strides: a no-op transpose/t/expand, still a node of torch's name."""
+    return node.apply(x)
 
 
 view = reshape
@@ -76,8 +88,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     s, e = _dim(start_dim, x.ndim), _dim(end_dim, x.ndim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    if s == e:   # torch returns x itself, strides untouched
-        return view_of(x)
+    if s == e:   # torch returns x itself
+        return x
     shape = x.shape
     merged = 1
     for n in shape[s:e + 1]:
@@ -161,7 +173,7 @@ def permute(x, dims):
 
 def transpose(x, dim0, dim1):
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-        return view_of(x)
+        return view_of(x, AliasTranspose)
     d0, d1 = _dim(dim0, x.ndim), _dim(dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -179,7 +191,7 @@ class T(Permute):
 def t(x):
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return T.apply(x, dims=(1, 0)) if x.ndim == 2 else view_of(x)
+    return T.apply(x, dims=(1, 0)) if x.ndim == 2 else view_of(x, AliasT)
 
 
 class Expand(View):
@@ -213,7 +225,7 @@ def expand(x, sizes):
                                f"size ({s}) at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}."
                                f"  Tensor sizes: {list(x.shape)}")
     if shape == x.array.shape:
-        return view_of(x)
+        return view_of(x, AliasExpand)
     return Expand.apply(x, shape=shape)
 
 
@@ -238,6 +250,7 @@ def sum_to(x, shape):
 
 
 class Cat(Function):
+    contiguous_output = True
     def forward(self, *tensors, dim):
         self.dim = dim
         kept = [t for t in tensors if not _skipped(t)] or tensors
@@ -279,7 +292,21 @@ def cat(tensors, dim=0):
     return Cat.apply(*tensors, dim=d)
 
 
+class Stack(Function):
+    """torch.stack: the tensors joined along a new dim (one node, StackBackward0, as torch's)."""
+    contiguous_output = True
+
+    def forward(self, *tensors, dim):
+        self.dim = dim
+        return backend.array_module(tensors[0].array).stack([t.array for t in tensors], axis=dim)
+
+    def backward(self, grad):
+        return tuple(grad.select(self.dim, i) for i in range(grad.shape[self.dim]))
+
+
 def stack(tensors, dim=0):
+    from .arithmetic import cast
+    from .. import dtypes
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -287,8 +314,11 @@ def stack(tensors, dim=0):
         if t.shape != tensors[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
                                f"entry 0 and {list(t.shape)} at entry {i}")
-    d = dim % (tensors[0].ndim + 1)
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    dt = tensors[0].array.dtype
+    for t in tensors[1:]:
+        dt = dtypes.promote_types(dt, t.array.dtype)
+    d = _dim(dim, tensors[0].ndim + 1)
+    return Stack.apply(*[cast(t, dt) for t in tensors], dim=d)
 
 
 def hstack(tensors):
@@ -382,11 +412,27 @@ def split(x, split_size, dim=0):
         if builtins.sum(sizes) != size:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
+    node = Split if isinstance(split_size, int) else SplitWithSizes
     out, start = [], 0
     for s in sizes:
-        out.append(Slice.apply(x, index=(slice(None),) * d + (slice(start, start + s),)))
+        out.append(node.apply(x, index=(slice(None),) * d + (slice(start, start + s),)))
         start += s
     return tuple(out)
+
+
+class Split(Slice):
+    """One output of split/chunk/unbind: a slice view named as torch's node for that op. (torch records one
+    node with an output per piece; here each piece has its own node of that name, over the same input.)"""
+    torch_name = 'SplitBackward0'
+    name = Node.name
+
+
+class SplitWithSizes(Split):
+    torch_name = 'SplitWithSizesBackward0'
+
+
+class Unbind(Split):
+    torch_name = 'UnbindBackward0'
 
 
 def chunk(x, chunks, dim=0):
@@ -398,7 +444,7 @@ def chunk(x, chunks, dim=0):
 
 def unbind(x, dim=0):
     d = _dim(dim, x.ndim)
-    return tuple(Slice.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))
+    return tuple(Unbind.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))
 
 
 class Flip(Function):
@@ -412,12 +458,11 @@ class Flip(Function):
 
 def flip(x, dims):
     dims = _shape_arg(dims) if dims and isinstance(dims[0], (tuple, list)) else tuple(dims)
-    if not dims:
-        return view_of(x)
-    return Flip.apply(x, dims=normalize_dims(dims, x.ndim))
+    return Flip.apply(x, dims=normalize_dims(dims, x.ndim) if dims else ())
 
 
 class Roll(Function):
+    contiguous_output = True
     def forward(self, x, shifts, dims):
         self.args = (shifts, dims)
         return backend.array_module(x.array).roll(x.array, shifts, dims)

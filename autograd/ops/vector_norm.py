@@ -23,6 +23,7 @@ from .reduction import expand_reduced, normalize_dims
 
 
 class VectorNorm(Function):
+    contiguous_output = True
     torch_name = 'LinalgVectorNormBackward0'
     saves_output = True
 
@@ -46,25 +47,29 @@ class VectorNorm(Function):
 
     def backward(self, grad):
         x, = self.saved_tensors
-        p = self.p
-        if p == 0:
-            return None
-        grad = expand_reduced(grad, *self.args)
-        norm = expand_reduced(self.output, *self.args)
-        if p == 1:
-            return x.sign() * grad
-        if p == 2:
-            return grad * where(norm == 0, 0.0, x / norm)
-        if math.isinf(p):
-            a = x.abs()
-            mask = ((a == norm) | a.isnan()).to(x.dtype)
-            count = expand_reduced(mask.sum(self.args[1], keepdim=True), self.args[0], self.args[1], True)
-            return x.sign() * ((grad / count) * mask)
-        if p < 1:
-            scaled = x.sign() * where(x == 0, 0.0, x.abs() ** (p - 1))
-            return scaled * grad * norm ** (1 - p)
-        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
-        return scaled * where(norm == 0, 0.0, grad / norm ** (p - 1))
+        return None if self.p == 0 else norm_backward(grad, x, self.p, self.output, *self.args[1:])
+
+
+def norm_backward(grad, x, p, norm, dims, keepdim):
+    """torch's norm_backward: the gradient of norm = vector_norm(x, p, dims, keepdim) (p != 0) for the
+    output gradient grad, in tensor ops (also renorm's backward reads it)."""
+    shape = x.shape
+    grad = expand_reduced(grad, shape, dims, keepdim)
+    norm = expand_reduced(norm, shape, dims, keepdim)
+    if p == 1:
+        return x.sign() * grad
+    if p == 2:
+        return grad * where(norm == 0, 0.0, x / norm)
+    if math.isinf(p):
+        a = x.abs()
+        mask = ((a == norm) | a.isnan()).to(x.dtype)
+        count = expand_reduced(mask.sum(dims, keepdim=True), shape, dims, True)
+        return x.sign() * ((grad / count) * mask)
+    if p < 1:
+        scaled = x.sign() * where(x == 0, 0.0, x.abs() ** (p - 1))
+        return scaled * grad * norm ** (1 - p)
+    scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+    return scaled * where(norm == 0, 0.0, grad / norm ** (p - 1))
 
 
 def check_identity(x, p, dim):

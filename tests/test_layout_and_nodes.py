@@ -1,0 +1,172 @@
+"""Issue 8's remaining gaps against torch: the memory layout ops return (so that view() views and refuses where
+torch's does, and a view shares memory), torch's node names for composites, and hard points of the shape rows
+that the op table cannot draw (block_diag over empty blocks, put's errors)."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import autograd
+from tolerance import assert_close
+from torch_oracle import error_of, host
+
+
+def _permuted(m, shape=(3, 4, 5), order=(2, 1, 0)):
+    """A non-contiguous float64 tensor: shape (5, 4, 3) for the defaults, strides (1, 5, 20)."""
+    n = int(np.prod(shape))
+    return m.arange(float(n), dtype=m.float64).reshape(shape).permute(*order)
+
+
+# ---- layouts: ops whose result torch allocates row-major, and ops that keep the input's layout ------------------
+LAYOUT_OPS = {
+    'sum': lambda m, x: x.sum(2), 'sum_keepdim': lambda m, x: x.sum(1, keepdim=True), 'mean': lambda m, x: x.mean(2),
+    'amax': lambda m, x: x.amax(0), 'max_dim': lambda m, x: x.max(2)[0], 'var': lambda m, x: x.var(2),
+    'std': lambda m, x: x.std(1), 'prod': lambda m, x: x.prod(2), 'logsumexp': lambda m, x: x.logsumexp(2),
+    'norm': lambda m, x: x.norm(dim=2), 'all': lambda m, x: (x > 3).all(2), 'any': lambda m, x: (x > 3).any(0),
+    'softmax': lambda m, x: x.softmax(2), 'log_softmax': lambda m, x: x.log_softmax(0),
+    'cumsum': lambda m, x: x.cumsum(1), 'cumprod': lambda m, x: x.cumprod(0),
+    'cat': lambda m, x: m.cat([x, x], 2), 'stack': lambda m, x: m.stack([x, x]),
+    'layer_norm': lambda m, x: m.nn.functional.layer_norm(x, tuple(x.shape[-1:])),
+    'batch_norm': lambda m, x: m.nn.functional.batch_norm(x, None, None, training=True),
+    'roll': lambda m, x: x.roll(1, 0), 'masked_fill': lambda m, x: x.masked_fill(x > 3, 1.),
+    'index_select': lambda m, x: x.index_select(0, m.tensor([0, 1])),
+    'exp': lambda m, x: x.exp(), 'add_scalar': lambda m, x: x + 1, 'clamp': lambda m, x: x.clamp(0, 1),
+    'where': lambda m, x: m.where(x > 3, x, 0.), 'to': lambda m, x: x.to(m.float32),
+    'gather': lambda m, x: x.gather(2, m.zeros(tuple(x.shape), dtype=m.long)), 'repeat': lambda m, x: x.repeat(1, 1, 2),
+    'mse_none': lambda m, x: m.nn.functional.mse_loss(x, x * 2, reduction='none'),
+    'transpose_view': lambda m, x: x.transpose(0, 1), 'slice_view': lambda m, x: x[1:, :, ::2],
+}
+# Known differences, all in the safe direction (ours is row-major where torch keeps the input's layout, so our
+# view() views where torch's refuses; none refuses what torch views): sort, flip, dropout, index_put, elementwise
+# ops on operands of different layouts (torch follows the first operand's), linalg results (column-major in
+# torch, from LAPACK).
+
+
+@pytest.mark.parametrize('name', LAYOUT_OPS)
+def test_strides_of_results_are_torchs(name):
+    ours, theirs = LAYOUT_OPS[name](autograd, _permuted(autograd)), LAYOUT_OPS[name](torch, _permuted(torch))
+    assert (tuple(ours.shape), tuple(ours.stride()), ours.is_contiguous()) == \
+        (tuple(theirs.shape), tuple(theirs.stride()), theirs.is_contiguous())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(LAYOUT_OPS)), order=st.permutations(range(3)),
+       new_shape=st.sampled_from([(-1,), (2, -1), (-1, 2), (1, -1, 1)]))
+def test_view_of_an_ops_result_views_and_refuses_as_torch(name, order, new_shape):
+    """view() reads the strides the op gave: it refuses (torch's RuntimeError and words) exactly where torch's does,
+    and otherwise returns a view with torch's strides that shares memory with its base."""
+    out = {m: LAYOUT_OPS[name](m, _permuted(m, order=tuple(order))) for m in (torch, autograd)}
+    if out[torch].numel() % 2 and new_shape != (-1,):
+        new_shape = (-1,)
+    try:
+        theirs = out[torch].view(new_shape)
+    except RuntimeError as e:
+        assert error_of(lambda m: out[m].view(new_shape), autograd) == ('RuntimeError', str(e))
+        return
+    ours = out[autograd].view(new_shape)
+    assert (tuple(ours.shape), tuple(ours.stride())) == (tuple(theirs.shape), tuple(theirs.stride()))
+    assert_close(host(ours), host(theirs), str(theirs.dtype))
+    assert np.shares_memory(ours.array, out[autograd].array)
+
+
+@pytest.mark.parametrize('make', [
+    lambda m: m.zeros(3, 4).t().exp(),                                   # elementwise keeps the transposed layout
+    lambda m: m.tensor(np.asfortranarray(np.arange(6.).reshape(2, 3))),  # torch.tensor keeps NumPy's strides
+    lambda m: m.from_numpy(np.asfortranarray(np.arange(6.).reshape(2, 3))),
+    lambda m: m.zeros(2, 3, 4).permute(2, 0, 1).sin(),
+], ids=['exp_of_t', 'tensor_of_fortran', 'from_numpy_fortran', 'sin_of_permuted'])
+def test_view_refuses_layouts_made_by_ops_as_torch(make):
+    assert error_of(lambda m: make(m).view(-1), autograd) == error_of(lambda m: make(m).view(-1), torch)
+
+
+def test_a_view_of_an_ops_result_shares_writes_and_version_with_it():
+    outs = {}
+    for m in (torch, autograd):
+        x = _permuted(m).sum(2)          # row-major (5, 4)
+        y = x.view(2, 10)
+        y[1, 3] = -1.
+        x.view(-1)[0] = -2.
+        outs[m] = (host(x).tolist(), host(y).tolist(), x._version, y._version)
+    assert outs[autograd] == outs[torch]
+
+
+# ---- node names of composites -------------------------------------------------------------------------------
+NAMED = {
+    'lerp_scalar': lambda m, a, b, w: m.lerp(a, b, 0.3), 'lerp_tensor': lambda m, a, b, w: a.lerp(b, w),
+    'lerp_': lambda m, a, b, w: b.clone().lerp_(a, 0.7), 'addcmul': lambda m, a, b, w: m.addcmul(a, b, w, value=2),
+    'addcmul_': lambda m, a, b, w: b.clone().addcmul_(a, w), 'addcdiv': lambda m, a, b, w: m.addcdiv(a, b, w + 3),
+    'var': lambda m, a, b, w: b.var(1), 'std': lambda m, a, b, w: b.std(), 'var_mean': lambda m, a, b, w: m.var_mean(b, 1),
+    'std_mean': lambda m, a, b, w: m.std_mean(b), 'stack': lambda m, a, b, w: m.stack([a, w], 1),
+    'split': lambda m, a, b, w: b.split(1), 'split_sizes': lambda m, a, b, w: b.split([1, 1]),
+    'chunk': lambda m, a, b, w: b.chunk(2), 'unbind': lambda m, a, b, w: b.unbind(1),
+    'cartesian_prod': lambda m, a, b, w: m.cartesian_prod(a, w), 'renorm': lambda m, a, b, w: b.renorm(2, 0, 1.),
+}
+
+
+@pytest.mark.parametrize('name', NAMED)
+def test_composite_node_names_edges_and_gradients_are_torchs(name):
+    rng = np.random.default_rng(0)
+    arrays = rng.standard_normal(3), rng.standard_normal((2, 3)), rng.uniform(0.1, 0.9, 3)
+    got = {}
+    for m in (torch, autograd):
+        ts = [m.tensor(a, requires_grad=True) for a in arrays]
+        outs = NAMED[name](m, *ts)
+        outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
+        names = [type(o.grad_fn).__name__ for o in outs]
+        # each node's edges lead to the inputs' AccumulateGrad nodes or to None, as torch's one node does
+        edges = [[type(fn).__name__ if fn is not None else None for fn, _ in o.grad_fn.next_functions] for o in outs]
+        grads = m.autograd.grad(sum((o * (i + 1)).sum() for i, o in enumerate(outs)), ts, allow_unused=True)
+        got[m] = names, edges, [None if g is None else host(g) for g in grads]
+    (n1, e1, g1), (n2, e2, g2) = got[autograd], got[torch]
+    assert n1 == n2
+    # the edges: std's node is over a VarBackward0 here (torch's reads the input); cartesian_prod's inputs
+    # reach its stack through views that torch names UnsafeViewBackward0 (ours ViewBackward0)
+    if name not in ('std', 'std_mean', 'cartesian_prod', 'lerp_', 'addcmul_'):
+        assert e1 == e2
+    for a, b in zip(g1, g2):
+        assert (a is None) == (b is None)
+        if b is not None:
+            assert_close(a, b, 'float64')
+
+
+# ---- hard points of shape rows the table does not draw ----------------------------------------------------
+@pytest.mark.parametrize('shapes', [((2, 0), (1, 3)), ((0, 2), (3,), ()), ((2, 3), (0, 3)), ((2, 3), (0, 0), (2,))])
+def test_block_diag_with_empty_2d_blocks_matches_torch(shapes):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    got = {}
+    for m in (torch, autograd):
+        ts = [m.tensor(a, requires_grad=True) for a in arrays]
+        y = m.block_diag(*ts)
+        seed = m.tensor(np.arange(1., y.numel() + 1).reshape(tuple(y.shape)))
+        got[m] = host(y), [host(g) for g in m.autograd.grad(y, ts, seed)]
+    assert_close(got[autograd][0], got[torch][0], 'float64')
+    for a, b in zip(got[autograd][1], got[torch][1]):
+        assert_close(a, b, 'float64')
+
+
+def test_block_diag_with_an_empty_1d_block_forward_matches_torch():
+    """(Forward only: torch's backward reads the gradient of the blocks after an empty 1-D one a row too high.)"""
+    for shapes in [((2, 3), (0,), ()), ((0,), (2, 2))]:
+        ours = autograd.block_diag(*[autograd.ones(s) for s in shapes])
+        theirs = torch.block_diag(*[torch.ones(s) for s in shapes])
+        assert host(ours).tolist() == host(theirs).tolist()
+
+
+@pytest.mark.parametrize('fn', [
+    lambda m: m.zeros(0, 3).put(m.tensor([1]), m.tensor([1.])),
+    lambda m: m.zeros(2, 3).put(m.tensor([6]), m.tensor([1.])),
+    lambda m: m.zeros(2, 3).put(m.tensor([-7]), m.tensor([1.])),
+    lambda m: m.zeros(2, 3).put_(m.tensor([0, 1]), m.tensor([1.]), accumulate=True),
+    lambda m: m.zeros(2, 3).masked_scatter(m.ones(2, 3, dtype=m.bool), m.ones(2)),
+], ids=['empty_self', 'past_end', 'before_start', 'sizes', 'masked_scatter_short'])
+def test_put_and_masked_scatter_errors_are_torchs(fn):
+    assert error_of(fn, autograd) == error_of(fn, torch)
+
+
+def test_every_api_row_declares_known_hard_points():
+    """The API table (tests/op_specs_api.py) declares each row's hard points, with names the harness knows."""
+    from op_specs import HARD
+    from op_specs_api import API_OPS
+    for op in API_OPS:
+        assert op.hard is not None and set(op.hard) <= set(HARD), f"{op.name}: hard={op.hard!r}"
