@@ -263,3 +263,4 @@ qr, svd = Tensor.qr, Tensor.svd
                            copysign, fmax, fmin, float_power, deg2rad, rad2deg, heaviside, gcd, lcm, nan_to_num, kron,
                            tensordot, diff, nansum, nanmean, median, quantile, nanquantile, logcumsumexp))
 from .ops.linalg_lu import lu_unpack  # noqa: E402
+from . import multiprocessing  # noqa: E402,F401  (Tensor.share_memory_; shared tensors across processes)

@@ -46,3 +46,5 @@ from .embedding_bag import EmbeddingBag  # noqa: F401,E402
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: F401,E402
                           TransformerEncoder, TransformerEncoderLayer)
 from . import modules  # noqa: F401,E402  (torch.nn.modules.<x> import paths)
+from autograd.multiprocessing import install_nn as _install_nn  # noqa: E402
+_install_nn(Module, Parameter)   # Module.share_memory; Parameters sent to other processes as shared tensors

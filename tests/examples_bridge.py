@@ -13,19 +13,62 @@ training code of the torch run is torch's own.
 
 `run_program` executes a program as real modules (its sibling files registered in sys.modules under their
 own names while it runs, as `python main.py` would import them), so `from model import Net` works and
-`torch.save(model, path)` can pickle the classes."""
+`torch.save(model, path)` can pickle the classes.
+
+`program_text` reads a public program from $AUTOGRAD_PROGRAMS_DIR at run time (we do not commit other
+projects' code) and applies a test's edits to it; `definitions` takes named classes/functions out of it."""
+import ast
 import contextlib
+import os
+import pathlib
 import re
 import sys
 import types
 
 import numpy as np
+import pytest
 import torch
 
 import autograd
 import autograd.vision
 
 _depth = [0]
+
+PROGRAMS_DIR = 'AUTOGRAD_PROGRAMS_DIR'
+
+
+def program_text(repo, commit, path, *edits):
+    """The text of `path` in the public repository `repo` ('owner/name'), read from
+    $AUTOGRAD_PROGRAMS_DIR/<owner>__<name>/<path>, with each (old, new) edit applied to every place `old`
+    occurs. `commit` is the upstream commit the test was written against (named in the skip reason).
+    Skips when the variable or the file is absent; an edit whose `old` text is not there fails the test
+    (the upstream file changed: the test must be checked against it, not run on something else)."""
+    reason = (f"public program not committed here (its code is not ours to copy); set {PROGRAMS_DIR} to a "
+              f"folder with a checkout of {repo} at commit {commit} as {repo.replace('/', '__')}/, "
+              f"see README Testing")
+    root = os.environ.get(PROGRAMS_DIR)
+    if not root:
+        pytest.skip(reason)
+    file = pathlib.Path(root) / repo.replace('/', '__') / path
+    if not file.is_file():
+        pytest.skip(f"{file} is missing: {reason}")
+    text = file.read_text(encoding='utf-8')
+    for old, new in edits:
+        assert old in text, (f"{repo} {path}: the program differs from commit {commit}; the edit of "
+                             f"{old!r} no longer applies")
+        text = text.replace(old, new)
+    return text
+
+
+def definitions(text, *names):
+    """The source of the top-level classes/functions `names` of a program's text, in that order (each
+    must be there), joined by blank lines: a test runs a program's own model and training code while its
+    command line, file I/O and printing are replaced by the test's settings."""
+    found = {node.name: ast.get_source_segment(text, node) for node in ast.parse(text).body
+             if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    missing = [name for name in names if name not in found]
+    assert not missing, f"the program no longer defines {missing}"
+    return '\n\n\n'.join(found[name] for name in names) + '\n'
 
 
 @contextlib.contextmanager
@@ -74,7 +117,7 @@ class _Dataset(torch.utils.data.Dataset):
     def __getattr__(self, name):
         if name == 'inner':
             raise AttributeError(name)
-        return getattr(self.inner, name)
+        return to_torch(getattr(self.inner, name))      # .data / .targets as torch tensors
 
 
 class _Transform:
@@ -89,6 +132,20 @@ class _Transform:
 
     def __repr__(self):
         return repr(self.inner)
+
+
+class _Lambda:
+    """transforms.Lambda seen from torch: the user's function runs on what the torch run has (its own
+    tensors), as torchvision's Lambda would call it; the transforms around it convert in and out."""
+
+    def __init__(self, lambd):
+        self.lambd = lambd
+
+    def __call__(self, x):
+        return self.lambd(to_torch(x))
+
+    def __repr__(self):
+        return 'Lambda()'
 
 
 def _wrap_class(cls, wrapper):
@@ -111,7 +168,8 @@ TORCHVISION = types.SimpleNamespace(
                                       for name in ('FakeData', 'ImageFolder', 'MNIST', 'CIFAR10')}),
     transforms=types.SimpleNamespace(**{name: _wrap_class(getattr(autograd.vision.transforms, name), _Transform)
                                         for name in autograd.vision.transforms.__all__
-                                        if isinstance(getattr(autograd.vision.transforms, name), type)}),
+                                        if isinstance(getattr(autograd.vision.transforms, name), type)
+                                        and name != 'Lambda'}, Lambda=_Lambda),
     utils=types.SimpleNamespace(save_image=_save_image, make_grid=_make_grid))
 
 
@@ -120,8 +178,8 @@ def _torchvision_line(body, lib, stand_ins):
     binds the same names to TORCHVISION's members; a name in stand_ins comes from STAND_INS in both."""
     m = re.fullmatch(r'from\s+(torchvision[\w.]*)\s+import\s+(.+)', body)
     if m:
-        names = [n.strip() for n in m.group(2).split(',')]
-        pairs = [(n, f'{m.group(1)}.{n}') for n in names]
+        names = [re.split(r'\s+as\s+', n.strip()) for n in m.group(2).split(',')]   # 'name' or 'name as alias'
+        pairs = [(n[-1], f'{m.group(1)}.{n[0]}') for n in names]
     else:
         m = re.fullmatch(r'import\s+(torchvision[\w.]*)(?:\s+as\s+(\w+))?', body)
         module, alias = m.groups()

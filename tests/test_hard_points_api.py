@@ -166,3 +166,26 @@ def test_solve_triangular_of_a_singular_triangle_gives_torchs_infinities(A, uppe
     B = np.arange(1.0, 2 * n + 1).reshape(n, 2) if left else np.arange(1.0, 2 * n + 1).reshape(2, n)
     check(lambda m: m.linalg.solve_triangular(m.tensor(A, dtype=m.float64), m.tensor(B, dtype=m.float64),
                                               upper=upper, left=left))
+
+
+@pytest.mark.parametrize('shapes', [((0, 0), (1, 1)), ((2, 2), (3, 1)), ((0, 0), (0, 2)), ((3, 3), (3, 0))])
+def test_triangular_solves_refuse_mismatched_sizes_as_torch(shapes):
+    """A CI draw gave triangular_solve an empty A and a 1x1 b: NumPy's ValueError where torch raises."""
+    A, b = shapes
+    for left in (True, False):
+        B = b if left else b[::-1]
+        assert_error_as_torch(lambda m: m.linalg.solve_triangular(m.eye(A[0]) if A[0] else m.zeros(A), m.ones(B),
+                                                                   upper=True, left=left))
+    assert_error_as_torch(lambda m: m.triangular_solve(m.ones(b), m.eye(A[0]) if A[0] else m.zeros(A)))
+
+
+def assert_error_as_torch(fn):
+    """The same exception class and message as torch's, or the same result."""
+    try:
+        fn(torch)
+    except RuntimeError as error:
+        with pytest.raises(RuntimeError) as ours:
+            fn(autograd)
+        assert str(ours.value) == str(error)
+        return
+    check(fn)

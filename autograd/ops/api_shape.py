@@ -354,7 +354,6 @@ def tensordot(a, b, dims=2):
 
 
 def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
-    from ..linalg import vector_norm
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
@@ -530,6 +529,9 @@ def cholesky_solve(B, L, upper=False):
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     import collections
     from .linalg_decomp import solve_triangular
+    if A.ndim >= 2 and b.ndim >= 2 and A.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is {A.shape[-2]} by "
+                           f"{A.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
     coeff = A.mT if transpose else A
     x = solve_triangular(coeff, b, upper=upper != transpose, unitriangular=unitriangular)
     return collections.namedtuple('triangular_solve', ['solution', 'cloned_coefficient'])(x, A.clone())

@@ -321,6 +321,11 @@ def _triangle(xp, a, upper, unit):
 
 def solve_triangular(a, b, *, upper, left=True, unitriangular=False):
     check_square('linalg.solve_triangular', a)
+    n, k = a.shape[-1], b.shape[-2] if left else b.shape[-1]
+    if b.ndim < 2 or n != k:
+        B = 'x'.join(map(str, b.shape[-2:]))
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B})")
     return SolveTriangular.apply(a, b, upper=upper, left=left, unitriangular=unitriangular)
 
 

@@ -12,6 +12,7 @@ import numpy
 
 from .. import grad_mode
 from ..backend import array_module
+from ..dtypes import result_type
 from ..function import Function, broadcast_error
 from ..tensor import Tensor, wrap
 
@@ -279,17 +280,26 @@ class PairLoss(ElementwiseLoss):
     """A pointwise loss of the difference d = input - target (same shapes), as one node with both inputs
     (torch's MseLossBackward0 etc.: the graph shows no separate SubBackward0). Saves input and target;
     backward recomputes d with Tensor ops, so create_graph differentiates through it."""
+    in_input_dtype = False   # the loss in the promoted dtype of input and target; huber: in input's dtype
 
     def forward(self, input, target, reduction='mean', **options):
         self.save_for_backward(input, target)
         self.options = options
-        return self.reduced(self.pointwise(input.array - target.array, **options), reduction)
+        # torch computes in the promoted dtype (float32 input, int64 target: float32, where NumPy's
+        # subtraction would give float64); blitz/neural_networks_tutorial's MSELoss(output, arange(1, 11))
+        a, b = input.array, target.array
+        dt = result_type([(a.dtype, 2 if a.ndim else 1), (b.dtype, 2 if b.ndim else 1)])
+        losses = self.pointwise(a.astype(dt, copy=False) - b.astype(dt, copy=False), **options)
+        if self.in_input_dtype:
+            losses = losses.astype(a.dtype, copy=False)
+        return self.reduced(losses, reduction)
 
     def backward(self, grad):
         x, t = self.saved_tensors
         g = self.spread(grad) * self.derivative(x - t, **self.options)
         need = self.needs_input_grad
-        return (g if need[0] else None), (-g if need[1] else None)
+        # each gradient in its input's dtype, as torch's engine casts them (float32 input, float64 target)
+        return (g.to(x.dtype) if need[0] else None), ((-g).to(t.dtype) if need[1] else None)
 
 
 class MseLoss(PairLoss):
@@ -315,6 +325,7 @@ class SmoothL1Loss(PairLoss):
 
 class HuberLoss(PairLoss):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); d/dd = clamp(d, -delta, delta)."""
+    in_input_dtype = True    # torch's huber_loss keeps the input's dtype (float32 input, float64 target: float32)
 
     def pointwise(self, d, delta=1.0):
         a = array_module(d).abs(d)

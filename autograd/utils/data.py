@@ -499,3 +499,7 @@ distributed = _register_distributed()
 
 # the rest of torch.utils.data lives in data_extra.py, which subclasses the classes above
 from .data_extra import ChainDataset, StackDataset, WeightedRandomSampler   # noqa: E402
+
+# torch.utils.data.sampler / .dataset / .dataloader import paths
+from .data_submodules import register as _register_submodules   # noqa: E402
+_register_submodules(__import__('sys').modules[__name__])
