@@ -27,18 +27,11 @@ import numpy as np
 from autograd import backend
 from autograd.tensor import wrap
 
+from .f_resample import _scale   # ATen's area_pixel_compute_scale, shared with the plain modes
+
 __all__ = ['interpolate_aa', 'interpolate_uint8']
 
 _INTERP_SIZE = {'bilinear': 2, 'bicubic': 4, 'lanczos': 6}
-
-
-def _scale(in_size, out_size, align_corners, scale, T):
-    """ATen's area_pixel_compute_scale in the float type T."""
-    if align_corners:
-        return T(in_size - 1) / T(out_size - 1) if out_size > 1 else T(0)
-    if scale is not None and scale > 0:
-        return T(1.0 / scale)
-    return T(in_size) / T(out_size)
 
 
 def _filter(mode, x, T, aa=True):
