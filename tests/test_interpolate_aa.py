@@ -88,6 +88,9 @@ def test_interpolate_uint8(mode, data, seed):
     # torch's generic uint8 kernel (more than 4 channels) has the same output-width-1 bug as the float one;
     # there the pass order decides the rounding, so a transposed run cannot stand in: leave that case out
     assume(not (ow == 1 and c > 4 and h != oh))
+    # torch 2.13's uint8 kernel for 3 channels (packed to 4) fails an INTERNAL ASSERT (UpSampleKernelAVXAntialias.h)
+    # when a 1x1 output is made from more than one row; there is nothing to compare with
+    assume(not (c == 3 and (oh, ow) == (1, 1) and h != 1))
     x = np.random.default_rng(seed).integers(0, 256, (1, c, h, w)).astype(np.uint8)
     theirs = TF.interpolate(torch.tensor(x), mode=mode, align_corners=align, antialias=antialias, **kw)
     ours = F.interpolate(autograd.tensor(x), mode=mode, align_corners=align, antialias=antialias, **kw)
