@@ -26,13 +26,24 @@ import time
 
 _pre = argparse.ArgumentParser(add_help=False)
 _pre.add_argument('--threads', type=int, default=1)
-THREADS = _pre.parse_known_args()[0].threads
+_pre.add_argument('--malloc', choices=['tuned', 'default'], default='tuned')
+THREADS, MALLOC = _pre.parse_known_args()[0].threads, _pre.parse_known_args()[0].malloc
 for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = str(THREADS)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import numpy as np  # noqa: E402
+
+# glibc's malloc thresholds set as a training script sets them (autograd/utils/allocator.py explains why), for
+# the whole process: both libraries run under the same allocator. --malloc default keeps glibc's own.
+# (loaded from its file: a torch-only child of memory.py must not import autograd)
+if MALLOC == 'tuned':
+    _spec = importlib.util.spec_from_file_location('allocator', os.path.join(REPO, 'autograd', 'utils',
+                                                                            'allocator.py'))
+    _allocator = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_allocator)
+    MALLOC = 'tuned' if _allocator.set_malloc_thresholds() else 'default (set_malloc_thresholds did not apply)'
 
 # memory.py's child processes set BENCHMARK_ONLY to the one library they measure, so the other one's
 # import does not count in their resident memory
@@ -57,6 +68,9 @@ def parser(description):
     p = argparse.ArgumentParser(description=description)
     p.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     p.add_argument('--threads', type=int, default=1, help='BLAS/OpenMP threads for both libraries (default 1)')
+    p.add_argument('--malloc', choices=['tuned', 'default'], default='tuned',
+                   help="tuned (default): glibc's malloc thresholds fixed as a training script fixes them "
+                        "(autograd.utils.allocator); default: glibc's own, which trim the heap every step")
     p.add_argument('--repeats', type=int, default=5, help='timed runs of each library (medians are reported)')
     p.add_argument('--json', metavar='PATH', help='write the figures here')
     p.add_argument('--profile', action='store_true', help="print cProfile's top 10 functions of autograd's run")
@@ -217,7 +231,7 @@ def machine():
             cpu = next(line.split(':', 1)[1].strip() for line in fh if line.startswith('model name'))
     except (OSError, StopIteration):
         pass
-    return {'cpu': cpu, 'cores': os.cpu_count(), 'threads': THREADS, 'python': platform.python_version(),
+    return {'cpu': cpu, 'cores': os.cpu_count(), 'threads': THREADS, 'malloc': MALLOC, 'python': platform.python_version(),
             'numpy': np.__version__, 'torch': torch.__version__ if torch else None}
 
 

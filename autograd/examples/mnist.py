@@ -26,6 +26,7 @@ import autograd
 import autograd.nn as nn
 import autograd.optim as optim
 from autograd.examples.models import MODELS, build
+from autograd.utils.allocator import set_malloc_thresholds
 from autograd.utils.data import DataLoader, TensorDataset
 from autograd.vision import datasets
 
@@ -196,6 +197,9 @@ def start_distributed(args):
 
 # ---- the run --------------------------------------------------------------------------------------
 def run(args):
+    # keep the memory one batch frees for the next instead of handing it back to the kernel (a process-wide
+    # glibc setting, which is why the library leaves it to scripts like this one: autograd/utils/allocator.py)
+    set_malloc_thresholds()
     if args.device.startswith('cuda') and not autograd.cuda.is_available():
         raise Stop(f"--device {args.device} needs CuPy and a CUDA GPU, and CUDA is not usable here: "
                    f"{autograd.backend._check()}; or run with --device cpu.")
