@@ -1,6 +1,7 @@
 """One training epoch of two MNIST CNNs, batch 64, SGD with momentum 0.9, in autograd and torch from the
 same initial weights: the seeds' three stride-2 3x3 convolutions + avg_pool2d(4), and a LeNet (two 5x5
-convolutions with 2x2 max pooling, fc128, fc10). Target: ratio autograd/torch <= 1.5.
+convolutions with 2x2 max pooling, fc128, fc10). Targets (issue 16): ratio autograd/torch <= 1.1 (seed CNN),
+<= 1.2 (LeNet). Both libraries run under the malloc thresholds a training script sets (common.py's --malloc).
 
     python benchmarks/cnn_epoch.py [--limit 10000] [--loader index] [--models seed_cnn lenet]
                                    [--json benchmarks/results/cnn_epoch.json]
@@ -11,6 +12,7 @@ import autograd
 from common import torch
 
 LEARNING_RATES = {'seed_cnn': 0.1, 'lenet': 0.01}
+TARGETS = {'seed_cnn': 1.1, 'lenet': 1.2}
 
 
 def main():
@@ -29,7 +31,7 @@ def main():
                                    loader=args.loader) if model is not None else None
                for lib, model in ((autograd, ours), (torch, theirs))]
         results.append(common.compare(f'{name} epoch, batch {args.batch_size}, {args.loader}', *run, args.repeats,
-                                      target=1.5, profile=args.profile))
+                                      target=TARGETS[name], profile=args.profile))
     common.finish('cnn_epoch', results, args)
 
 

@@ -32,13 +32,27 @@ def _scale(in_size, out_size, align_corners, scale, T):
     return T(in_size) / T(out_size)
 
 
-def _nearest_index(in_size, out_size, scale, exact):
-    """ATen's CPU nearest_neighbor(_exact)_compute_source_index, float32 arithmetic, no shortcuts (with a
-    scale_factor, out == 2 * in need not mean dst // 2)."""
+def _nearest_index(in_size, out_size, scale, exact, double=False, spatial=2):
+    """ATen's CPU nearest / nearest-exact source indices (HelperInterpNearest(Exact)), no shortcuts (with a
+    scale_factor, out == 2 * in need not mean dst // 2). The position is computed in the input's opmath type
+    (double for float64 input, else float) and floored as a float (ATen's floorf). For 1-d and 3-d resizes
+    nearest-exact's (dst + 0.5) * scale - 0.5 is one fused multiply-add in float, as torch's CPU build
+    computes it. 2-d resizes (4-D input) follow float arithmetic without the fusion: measured against
+    torch 2.13 over sizes 2..39 -> 1..149, this is exact for float32/uint8 nearest, and at a handful of
+    positions that fall exactly on a pixel boundary (float64 nearest, nearest-exact) torch's 2-d kernel
+    picks either neighbour; no single rule reproduces it (tests/test_vision_resize.py says which)."""
     dst = np.arange(out_size)
-    s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(in_size) / np.float32(out_size)
-    pos = (dst.astype(np.float32) + np.float32(0.5)) * s if exact else dst.astype(np.float32) * s
-    return np.minimum(np.floor(pos).astype(np.int64), in_size - 1)
+    T = np.float64 if double and spatial != 2 else np.float32
+    s = T(1.0 / scale) if scale is not None and scale > 0 else T(in_size) / T(out_size)
+    if not exact:
+        pos = s * dst.astype(T)
+    else:
+        if spatial != 2 and T is np.float32:     # fused: one rounding of s * (dst + 0.5) - 0.5
+            src = (np.float64(s) * (dst + 0.5) - 0.5).astype(np.float32)
+        else:
+            src = s * (dst.astype(T) + T(0.5)) - T(0.5)
+        pos = np.maximum(src, T(0)) + T(0.5)
+    return np.minimum(np.floor(pos.astype(np.float32)).astype(np.int64), in_size - 1)
 
 
 def _linear_taps(in_size, out_size, align_corners, scale, T):
@@ -183,7 +197,7 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
     for i in reversed(range(dim)):       # the last dim innermost, as ATen's kernels nest their sums
         d, n_in, n_out, s = i + 2, input.shape[i + 2], output_size[i], scales[i]
         if mode in ('nearest', 'nearest-exact'):
-            idx = _nearest_index(n_in, n_out, s, mode == 'nearest-exact')
+            idx = _nearest_index(n_in, n_out, s, mode == 'nearest-exact', T is np.float64, dim)
             out = out.index_select(d, wrap(backend.array_module(input.array).asarray(idx)))
         elif mode == 'area':
             if n_in != n_out:

@@ -79,6 +79,22 @@ def test_interpolate(dtype, mode, data, seed):
             [x], dtype, seed)
 
 
+@pytest.mark.parametrize('dtype', ['float64', 'float32', 'uint8'])
+@pytest.mark.parametrize('mode', ['nearest', 'nearest-exact'])
+@pytest.mark.parametrize('spatial', [1, 3])
+def test_nearest_picks_torchs_pixels_at_every_size(dtype, mode, spatial):
+    """Every resize of 2..23 pixels to 1..79 along the last dim (1-d and 3-d resizes): the same source pixels as
+    torch, including positions that fall exactly on a pixel boundary, where the arithmetic type (double for
+    float64) and torch's fused multiply-add decide (nn/f_resample.py _nearest_index)."""
+    for n_in in range(2, 24):
+        x = np.arange(n_in).reshape((1,) * (spatial + 1) + (n_in,)).astype(dtype)
+        for n_out in range(1, 80):
+            size = (1,) * (spatial - 1) + (n_out,)
+            theirs = TF.interpolate(torch.tensor(x), size=size, mode=mode).numpy()
+            ours = F.interpolate(autograd.tensor(x), size=size, mode=mode).numpy()
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"{n_in} -> {n_out}")
+
+
 def test_interpolate_errors_match_torch():
     x, t = autograd.zeros(1, 2, 4, 4), torch.zeros(1, 2, 4, 4)
     for kw in [dict(scale_factor=2, mode='nearest', align_corners=True), dict(size=3, scale_factor=2),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import autograd
 from autograd.vision import transforms as T
@@ -41,6 +41,16 @@ def _torchvision_tensor_resize(img, size, mode, antialias):
     if mode == 'bicubic' and img.dtype == torch.uint8:
         x = x.clamp(min=0, max=255)
     return (x.squeeze(0) if squeeze else x), cast
+
+
+def _on_boundary(n_in, n_out, exact):
+    """Whether some output position's exact source position (dst * in / out, or (dst + 0.5) * in / out for
+    nearest-exact) is a whole number: a tie between two neighbours, which rounding decides."""
+    if n_in == n_out:
+        return False
+    if exact:
+        return any((2 * d + 1) * n_in % (2 * n_out) == 0 for d in range(n_out))
+    return any(d * n_in % n_out == 0 for d in range(1, n_out))
 
 
 def _expected_size(h, w, size, max_size):
@@ -91,6 +101,12 @@ def test_tensor_resize_is_torchvisions(mode, data, seed):
     if out_size == [h, w]:
         assert ours.shape == x.shape and np.array_equal(ours.numpy(), x)
         return
+    # where a nearest source position falls exactly on a pixel boundary, torch 2.13's 2-d nearest kernel picks
+    # either neighbour (float64 nearest; nearest-exact's .5 ties in any dtype): no rule reproduces it (see
+    # nn/f_resample.py _nearest_index), so those draws are left out
+    if mode.value == 'nearest-exact' or (mode.value == 'nearest' and dtype == 'float64'):
+        assume(not any(_on_boundary(n_in, n_out, mode.value == 'nearest-exact')
+                       for n_in, n_out in zip((h, w), out_size)))
     theirs, cast = _torchvision_tensor_resize(torch.tensor(x), out_size, mode.value, antialias)
     if dtype == 'uint8':
         _check_integer_result(ours, theirs, autograd.uint8)
