@@ -49,12 +49,13 @@ def test_thresholds_stop_the_per_step_page_faults():
 
 @glibc_only
 def test_the_users_own_malloc_settings_win():
-    applied, counts = _run(True, MALLOC_TRIM_THRESHOLD_='131072')
-    assert applied == 'False'
+    assert _run(True, MALLOC_TRIM_THRESHOLD_='131072')[0] == 'False'
+    assert _run(True, GLIBC_TUNABLES='glibc.malloc.mmap_threshold=262144')[0] == 'False'
+    assert _run(True, GLIBC_TUNABLES='glibc.rtld.optional_static_tls=512')[0] == 'True'   # not malloc's
 
 
 def test_bad_sizes_raise_and_other_c_libraries_are_left_alone(monkeypatch):
-    for bad in (-1, 1.5, 1 << 31):
+    for bad in (-1, 1.5, True, 1 << 31):
         with pytest.raises(ValueError, match='set_malloc_thresholds: mmap_threshold'):
             allocator.set_malloc_thresholds(bad)
     with pytest.raises(ValueError, match='trim_threshold'):

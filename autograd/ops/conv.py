@@ -20,12 +20,9 @@ from .. import grad_mode
 from ..backend import array_module
 from ..function import Function
 from ..tensor import wrap
-from .conv_layout import conv_transpose_channels_inner, matmul_rows, rows_last
+from .conv_layout import conv_transpose_channels_inner, matmul_rows, rows_last, small_add_buffer
 
 BATCH_LAST_MAX_PIXELS = 100   # measured crossover on LeNet / MNIST CNN shapes (batch 64, 1 BLAS thread)
-# NumPy (2.x) copies a strided ufunc operand through its buffer when the operand's rows are shorter than the
-# buffer (8192 elements): the col2im adds, rows of OW*N, ran 2-3x slower than with a buffer of 1024
-ADD_BUFFER_SIZE = 1024
 CACHED_COLUMNS_MAX_BYTES = 1 << 28   # larger columns are rebuilt in backward rather than kept alive until then
 
 
@@ -115,8 +112,7 @@ def col2im(cols, geo, channels):
     if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1:   # windows don't overlap: one strided write
         _windows(image, geo)[...] = cols
     else:   # overlapping windows: one strided add per kernel position (not per pixel)
-        saved_size = np.setbufsize(ADD_BUFFER_SIZE) if xp is np else None
-        try:
+        with small_add_buffer(xp):
             for i in range(kh):
                 rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
                 for j in range(kw):
@@ -125,9 +121,6 @@ def col2im(cols, geo, channels):
                         image[:, rows, columns] += cols[:, i, j]
                     else:
                         image[:, :, rows, columns] += cols[:, :, i, j]
-        finally:
-            if saved_size is not None:
-                np.setbufsize(saved_size)
     h, w = geo.image_hw
     if geo.batch_last:
         return xp.ascontiguousarray(image[:, t:t + h, l:l + w].transpose(3, 0, 1, 2))

@@ -8,6 +8,8 @@ per output element; only the memory order differs. (On this OpenBLAS the results
 the plain forms; BLAS does not promise that, so tests compare them with tolerances.) Timings: AMD EPYC (Zen 4,
 OpenBLAS 0.3.31 with its SkylakeX kernels, 1 thread), LeNet's conv2 (64 x 16 x 12 x 12, 32 x 16 x 5 x 5).
 """
+import contextlib
+
 import numpy as np
 
 from ..backend import array_module
@@ -16,9 +18,26 @@ from ..backend import array_module
 # that lie a power of two apart (cache-set conflicts): in blocks of 8 rows it is 4-5x faster (64 x 2048
 # float32: 0.08 ms against 0.36 ms)
 TRANSPOSE_BLOCK_ROWS, TRANSPOSE_BLOCKED_MAX_ROWS = 8, 256
+# NumPy (2.x) copies a strided ufunc operand through its buffer when the operand's rows are shorter than the
+# buffer (8192 elements): the column-to-image adds, strided rows of OW*N or C*N values, ran 1.3-3x slower than
+# with a buffer of 1024 (col2im; the seed CNN's stride-2 input gradient 0.61 -> 0.48 ms)
+ADD_BUFFER_SIZE = 1024
 # OpenBLAS runs a stack of 64-row products faster than one tall product (presumably its small-matrix
 # kernels, which skip packing): (4096 x 400) @ (400 x 32) as 64 stacked products takes 0.93 ms against 1.16 ms
 STACK_ROWS = 64
+
+
+@contextlib.contextmanager
+def small_add_buffer(xp):
+    """NumPy's ufunc buffer at ADD_BUFFER_SIZE elements inside the block (NumPy only; restored after)."""
+    if xp is not np:
+        yield
+        return
+    saved = np.setbufsize(ADD_BUFFER_SIZE)
+    try:
+        yield
+    finally:
+        np.setbufsize(saved)
 
 
 def rows_last(a):
@@ -67,14 +86,15 @@ def conv_transpose_channels_inner(y, w, geo):
     cols = np.matmul(wt, per_pixel).reshape(oh, ow, kh, kw, c * n)
     image = np.zeros((hp, wp, c * n), dtype=cols.dtype)
     disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            if disjoint:   # every image position gets at most one value: written, as col2im's strided write
-                image[rows, columns] = cols[:, :, i, j]
-            else:
-                image[rows, columns] += cols[:, :, i, j]
+    with small_add_buffer(np):
+        for i in range(kh):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            for j in range(kw):
+                columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+                if disjoint:   # every image position gets at most one value: written, as col2im's strided write
+                    image[rows, columns] = cols[:, :, i, j]
+                else:
+                    image[rows, columns] += cols[:, :, i, j]
     if (hp, wp) != (h, wd):
         image = np.ascontiguousarray(image[t:t + h, l:l + wd])
     # (H, W, C, N) -> (N, C, H, W): a blocked 2-D transpose to (C, N, H*W), then whole H*W rows swapped

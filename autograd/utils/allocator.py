@@ -22,7 +22,8 @@ import platform
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # <malloc.h>
 GLIBC_MAX_MMAP_THRESHOLD = 32 << 20           # DEFAULT_MMAP_THRESHOLD_MAX on 64-bit: the dynamic ceiling
-USER_SETTINGS = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'GLIBC_TUNABLES')
+USER_VARIABLES = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_')
+USER_TUNABLES = ('glibc.malloc.mmap_threshold', 'glibc.malloc.trim_threshold', 'glibc.malloc.top_pad')
 
 
 def set_malloc_thresholds(mmap_threshold=GLIBC_MAX_MMAP_THRESHOLD, trim_threshold=None):
@@ -33,15 +34,18 @@ def set_malloc_thresholds(mmap_threshold=GLIBC_MAX_MMAP_THRESHOLD, trim_threshol
     get their own mapping. trim_threshold (bytes, default twice mmap_threshold, glibc's own ratio): free memory
     at the heap's top beyond it goes back to the kernel. The cost is that up to trim_threshold of freed memory
     stays with the process. Returns True if set; False (and changes nothing) where the C library is not glibc,
-    or where the environment already sets malloc's thresholds (MALLOC_*_ or GLIBC_TUNABLES: the user's choice
-    stands), or where glibc's mallopt refuses the value. Raises ValueError for a size
-that is not an int in [0, 2**31) (mallopt takes a C int).
+    or where the environment already sets malloc's thresholds (MALLOC_*_ variables or glibc.malloc tunables:
+    the user's choice stands), or where glibc's mallopt refuses the value. Raises ValueError for a size that
+    is not an int in [0, 2**31) (mallopt takes a C int).
     """
-    trim_threshold = 2 * mmap_threshold if trim_threshold is None else trim_threshold
+    if trim_threshold is None and isinstance(mmap_threshold, int):
+        trim_threshold = min(2 * mmap_threshold, (1 << 31) - 1)
     for name, value in (('mmap_threshold', mmap_threshold), ('trim_threshold', trim_threshold)):
-        if not isinstance(value, int) or not 0 <= value < 1 << 31:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 31:
             raise ValueError(f"set_malloc_thresholds: {name} must be a number of bytes in [0, 2**31), got {value!r}")
-    if platform.libc_ver()[0] != 'glibc' or any(name in os.environ for name in USER_SETTINGS):
+    tunables = os.environ.get('GLIBC_TUNABLES', '')
+    if (platform.libc_ver()[0] != 'glibc' or any(name in os.environ for name in USER_VARIABLES)
+            or any(name in tunables for name in USER_TUNABLES)):
         return False
     mallopt = ctypes.CDLL('libc.so.6').mallopt
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
