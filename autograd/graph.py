@@ -59,6 +59,11 @@ def _shape(i):
     return lambda fn: tuple(fn.saved_tensors[i].shape)
 
 
+def _addmm_mat2(fn):
+    mat2 = fn.saved_tensors[1]
+    return mat2 if 'alpha' in fn.__dict__ else mat2.t()
+
+
 _REDUCTION = {'none': 0, 'mean': 1, 'sum': 2}   # torch's Reduction enum, which _saved_reduction shows
 _SELF = {'self': _tensor(0)}
 _SELF_OTHER = {'self': _tensor(0), 'other': _tensor(1)}
@@ -71,9 +76,10 @@ SAVED = {
     'ReluBackward0': _RESULT,
     'LogBackward0': _SELF, 'SinBackward0': _SELF, 'CosBackward0': _SELF,
     'MmBackward0': {'self': _tensor(0), 'mat2': _tensor(1), 'self_sym_sizes': _shape(0), 'mat2_sym_sizes': _shape(1)},
-    'AddmmBackward0': {'mat1': _tensor(0), 'mat2': lambda fn: fn.saved_tensors[1].t(), 'alpha': lambda fn: 1,
-                       'beta': lambda fn: 1, 'mat1_sym_sizes': _shape(0),
-                       'mat2_sym_sizes': lambda fn: tuple(reversed(fn.saved_tensors[1].shape))},
+    # torch.addmm's node keeps alpha and beta; nn.Linear's (an addmm of weight.t()) saved x and weight
+    'AddmmBackward0': {'mat1': _tensor(0), 'mat2': lambda fn: _addmm_mat2(fn),
+                       'alpha': lambda fn: fn.__dict__.get('alpha', 1), 'beta': lambda fn: fn.__dict__.get('beta', 1),
+                       'mat1_sym_sizes': _shape(0), 'mat2_sym_sizes': lambda fn: tuple(_addmm_mat2(fn).shape)},
     'MseLossBackward0': {'self': _tensor(0), 'target': _tensor(1), 'reduction': lambda fn: _REDUCTION[fn.reduction]},
     'SumBackward0': {'self_sym_sizes': lambda fn: tuple(fn.args[0])},
     'SumBackward1': {'dim': lambda fn: tuple(fn.args[1]), 'keepdim': lambda fn: fn.args[2],

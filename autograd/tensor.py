@@ -435,7 +435,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def ceil(self): return _ops.elementwise.ceil(self)
     def round(self, decimals=0): return _ops.elementwise.round(self, decimals)
     def trunc(self): return _ops.elementwise.trunc(self)
-    def frac(self): return self - self.trunc()
+    def frac(self): return _ops.elementwise.frac(self)
 
     def sum(self, dim=None, keepdim=False, dtype=None): return _ops.reduction.sum(self, dim, keepdim, dtype)
     def mean(self, dim=None, keepdim=False, dtype=None): return _ops.reduction.mean(self, dim, keepdim, dtype)

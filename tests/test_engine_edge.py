@@ -342,14 +342,13 @@ from op_specs import OPS  # noqa: E402
 from op_specs_api import API_OPS  # noqa: E402
 from test_ops_property import _build, _draw_case  # noqa: E402
 
-# Ops whose graph differs from torch's in structure, not only in name: composites here that are one node
-# in torch (addmm, einsum, matmul's folding ...), or a Backward0/1 overload torch picks from the Python
-# argument types (remainder of two tensors; sum/mean/prod follow torch's: Backward0 without dim, Backward1
-# with one). Their names are still checked against name(); making them torch's is issue 8's open remainder.
-# (lerp, addcmul/addcdiv, var/std, var_mean/std_mean, stack, split/chunk/unbind and the no-op shortcuts of
-# t/transpose/expand/flip are torch's names now: tests/test_layout_and_nodes.py checks their edges too.)
-STRUCTURAL = {'rpow_scalar', 'rsub_scalar', 'remainder', 'fmod', 'square', 'frac', 'matmul',
-              'addmm', 'einsum', 'diag', 'getitem', 'min'}
+# Ops whose graph differs from torch's in structure, not only in name: composites here that are one node or a
+# different chain in torch (einsum, diag). Their names are still checked against name(). (Now torch's: rsub and
+# rpow with a Python number, square (PowBackward0), frac, remainder/fmod by overload, matmul by rank, addmm, and
+# indexing's last select/slice/unsqueeze or alias; lerp, addcmul/addcdiv, var/std, var_mean/std_mean, stack,
+# split/chunk/unbind and the no-op shortcuts of t/transpose/expand/flip: tests/test_layout_and_nodes.py checks
+# their edges too.)
+STRUCTURAL = {'einsum', 'diag'}
 # The API table (tests/op_specs_api.py): composites that are one node in torch (linalg decompositions and
 # solvers, quantile, rot90, addmv/addr/addbmm, pdist, nan_to_num, fmax/fmin, ldexp, nansum ...), and
 # PolygammaBackward1 for polygamma_; median() of an empty tensor is an AddBackward0 composite, torch's a

@@ -130,7 +130,23 @@ NAMED = {
     'split': lambda m, a, b, w: b.split(1), 'split_sizes': lambda m, a, b, w: b.split([1, 1]),
     'chunk': lambda m, a, b, w: b.chunk(2), 'unbind': lambda m, a, b, w: b.unbind(1),
     'cartesian_prod': lambda m, a, b, w: m.cartesian_prod(a, w), 'renorm': lambda m, a, b, w: b.renorm(2, 0, 1.),
+    'square': lambda m, a, b, w: a.square(), 'frac': lambda m, a, b, w: m.frac(a * 2.5),
+    'rsub': lambda m, a, b, w: 1 - a, 'rpow': lambda m, a, b, w: 2 ** a,
 }
+
+
+def test_number_remainder_tensor_has_torchs_not_implemented_node():
+    def run(m):
+        x = m.tensor([1.5, -2.0, 3.0], requires_grad=True)
+        y = 7 % x
+        edges = [type(fn).__name__ for fn, _ in y.grad_fn.next_functions]
+        return host(y).tolist(), type(y.grad_fn).__name__, edges, error_of(lambda _: y.sum().backward(), m)
+    assert run(autograd) == run(torch)
+
+
+@pytest.mark.parametrize('values', [[1, 2], [True, False]])
+def test_frac_refuses_integer_and_bool_tensors_as_torch(values):
+    assert error_of(lambda m: m.frac(m.tensor(values)), autograd) == error_of(lambda m: m.frac(m.tensor(values)), torch)
 
 
 @pytest.mark.parametrize('name', NAMED)

@@ -71,6 +71,7 @@ CASES = {
     'layer_norm_no_affine': (lambda: nn.LayerNorm(6, elementwise_affine=False), flat()),
     'dropout_eval': (lambda: nn.Sequential(nn.Dropout(0.5), nn.Dropout2d(0.3)), image()),
     'flatten': (lambda: nn.Flatten(), image()),
+    'scalar_first_rsub_rpow': (lambda: Lambda(lambda m, x: (1.5 - x) * 2 ** x), flat()),
     'flatten_middle': (lambda: nn.Flatten(2), image()),
     'view_permute_transpose': (lambda: Lambda(lambda m, x: x.view(x.size(0), 3, -1).permute(0, 2, 1)
                                               .transpose(1, 2).reshape(x.shape[0], -1)), image()),

@@ -75,6 +75,13 @@ def pow_scalar(g, rec, ins):
     return g.node('Pow', [ins[0], _scalar(g, rec.attrs['exponent'], rec.outputs[0])])
 
 
+@register('Rsub', 'RPowScalar')
+def scalar_first(g, rec, ins):   # other - x, base ** x: the Python number as the first operand
+    if rec.op == 'Rsub':
+        return g.node('Sub', [_scalar(g, rec.attrs['other'].item(), rec.outputs[0]), ins[0]])
+    return g.node('Pow', [_scalar(g, rec.attrs['base'].item(), rec.outputs[0]), ins[0]])
+
+
 @register('Cast', 'cast')
 def cast(g, rec, ins):
     return g.node('Cast', [ins[0]], to=g.elem_type(rec.attrs['dtype']))

@@ -183,6 +183,18 @@ class Sub(Function):
         return (sum_to(grad, sa) if ga else None), (sum_to(-grad, sb) if gb else None)
 
 
+class Rsub(Function):
+    """other - x for a Python number `other` (0-d array of the result dtype): torch's rsub(Tensor, Scalar)
+    node, whose one edge is x's."""
+    torch_name = 'RsubBackward1'
+
+    def forward(self, x, other):
+        return other - x.array
+
+    def backward(self, grad):
+        return wrap(-grad.array) if not grad_mode.state.enabled else -grad
+
+
 class Mul(Function):
     def forward(self, a, b):
         self._saved0, self._saved1, self._saved = a, b, 2   # save_for_backward(a, b), inlined
@@ -307,8 +319,30 @@ class Pow(Function):
         return ga, gb
 
 
+class RPowScalar(Function):
+    """base ** x for a Python number `base` (0-d array of the result dtype): torch's pow(Scalar, Tensor)
+    node, whose one edge is x's. Gradient base ** x * log(base), 0 where base == 0 and x >= 0 (torch's
+    pow_backward_exponent)."""
+    saves_output = True
+    torch_name = 'PowBackward2'
+
+    def forward(self, x, base):
+        self.save_for_backward(x)
+        self.base = base
+        return base ** x.array
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        base = wrap(self.base)
+        return grad * where((base == 0) & (x >= 0), 0.0, self.output * base.log())
+
+
 class Remainder(Function):
-    def forward(self, a, b):
+    def name(self):   # torch's overloads: remainder(Tensor, Scalar) is Backward0, (Tensor, Tensor) Backward1
+        return 'RemainderBackward1' if self.tensor_other else 'RemainderBackward0'
+
+    def forward(self, a, b, tensor_other=True):
+        self.tensor_other = tensor_other
         self.save_for_backward(a, b)
         xp = backend.array_module(a.array)
         return xp.remainder(a.array, b.array)
@@ -323,7 +357,11 @@ class Remainder(Function):
 
 
 class Fmod(Function):
-    def forward(self, a, b):
+    def name(self):   # torch's overloads: fmod(Tensor, Scalar) is Backward0, (Tensor, Tensor) Backward1
+        return 'FmodBackward1' if self.tensor_other else 'FmodBackward0'
+
+    def forward(self, a, b, tensor_other=True):
+        self.tensor_other = tensor_other
         self.save_for_backward(a, b)
         return backend.array_module(a.array).fmod(a.array, b.array)
 
@@ -423,6 +461,9 @@ def sub(a, b):
                                "Use the `^` or `logical_xor()` operator instead.")
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if isinstance(a, numbers.Number):   # from __rsub__
+        a, b = operands(a, b)
+        return Rsub.apply(b, other=a.array)
     return Sub.apply(*operands(a, b))
 
 
@@ -465,6 +506,7 @@ def neg(x):
 
 
 def pow(a, b):
+    scalar_base = isinstance(a, numbers.Number)
     if isinstance(a, Tensor) and isinstance(b, numbers.Number):
         kind = a.array.dtype.kind
         if isinstance(b, builtins.bool) and kind == 'b':   # bool ** bool scalar stays bool
@@ -482,7 +524,7 @@ def pow(a, b):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if a.array.dtype.kind in 'iu' and (b.array < 0).any():
         return wrap(_integer_pow(backend.array_module(a.array), a.array, b.array))
-    return Pow.apply(a, b)
+    return RPowScalar.apply(b, base=a.array) if scalar_base else Pow.apply(a, b)
 
 
 def _integer_pow(xp, a, b):
@@ -498,12 +540,26 @@ def floor_divide(a, b):
     return FloorDivide.apply(*_integer_division('div_floor', a, b))
 
 
+class ScalarRemainder(Function):
+    """number % tensor: torch has no derivative for remainder(Scalar, Tensor); its node says so on backward."""
+    torch_name = 'NotImplemented'
+
+    def forward(self, x, number):
+        return backend.array_module(x.array).remainder(number, x.array)
+
+    def backward(self, grad):
+        raise RuntimeError("derivative for aten::remainder is not implemented")
+
+
 def remainder(a, b):
-    return Remainder.apply(*_integer_division('remainder', a, b))
+    if isinstance(a, numbers.Number):   # from __rmod__
+        number, x = _integer_division('remainder', a, b)
+        return ScalarRemainder.apply(x, number=number.array)
+    return Remainder.apply(*_integer_division('remainder', a, b), tensor_other=isinstance(b, Tensor))
 
 
 def fmod(a, b):
-    return Fmod.apply(*_integer_division('fmod', a, b))
+    return Fmod.apply(*_integer_division('fmod', a, b), tensor_other=isinstance(b, Tensor))
 
 
 def _integer_division(name, a, b):

@@ -320,7 +320,25 @@ def erf(x): return _unary(Erf, x)
 
 
 def square(x):
-    return x * x if x.array.dtype.kind != 'b' else x.long() * x.long()
+    """x ** 2, as torch computes it (pow(x, 2): a PowBackward0 node); bool promotes to int64."""
+    return (x if x.array.dtype.kind != 'b' else x.long()) ** 2
+
+
+class Frac(Function):
+    """x - trunc(x) (sign of x kept; NaN at +-inf). Its gradient is the incoming one: trunc's is zero."""
+    def forward(self, x):
+        a = x.array
+        with _errstate(invalid='ignore'):   # inf - inf is NaN, as torch's
+            return a - _xp(x).trunc(a)
+
+    def backward(self, grad):
+        return grad
+
+
+def frac(x):
+    if x.array.dtype.kind in 'iub':
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{dtypes._SCALAR_NAMES[x.array.dtype.name]}'")
+    return Frac.apply(x)
 
 
 def relu(x):

@@ -135,10 +135,10 @@ def getitem(x, index, node=AdvancedIndex):
     parts, basic = normalize_index(x, index)
     try:
         if basic:
-            return Slice.apply(x, index=parts)
+            return Slice.apply(x, index=parts, getitem=True)
         if builtins.any(isinstance(p, numbers.Integral) for p in parts):
             basic_part, parts = _split_basic(parts)
-            x = Slice.apply(x, index=basic_part)
+            x = Slice.apply(x, index=basic_part, getitem=True)
         return node.apply(x, index=parts)
     except IndexError as e:
         raise IndexError(str(e).replace('axis', 'dimension')) from None

@@ -11,15 +11,24 @@ def _shape_text(shape):
     return 'x'.join(str(s) for s in shape)
 
 
+# The node torch's matmul ends with, by the operands' ranks (its last step: a view of the product, a squeeze of
+# a vector's axis, or a clone of an expanded matrix); bmm's own node is BmmBackward0
+_MATMUL_NAMES = {(2, 2): 'MmBackward0', (1, 1): 'DotBackward0', (2, 1): 'MvBackward0', (1, 2): 'SqueezeBackward4',
+                 (2, 3): 'CloneBackward0', (2, 4): 'CloneBackward0'}
+
+
 class Matmul(Function):
     def name(self):
         saved = self._saved_tuple()
         ranks = tuple(t.ndim for t in saved) if saved else (2, 2)
-        return {(2, 2): 'MmBackward0', (1, 1): 'DotBackward0', (2, 1): 'MvBackward0',
-                (3, 3): 'BmmBackward0'}.get(ranks, 'UnsafeViewBackward0')
+        if ranks == (3, 3) and self.__dict__.get('bmm'):
+            return 'BmmBackward0'
+        return _MATMUL_NAMES.get(ranks, 'UnsafeViewBackward0')
 
-    def forward(self, a, b):
+    def forward(self, a, b, bmm=False):
         self.save_for_backward(a, b)
+        if bmm:
+            self.bmm = True
         try:
             return a.array @ b.array
         except ValueError:
@@ -76,7 +85,8 @@ def bmm(a, b):
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
                            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    return matmul(a, b)
+    a, b = operands(a, b)
+    return Matmul.apply(a, b, bmm=True)
 
 
 def mv(a, v):
@@ -102,11 +112,55 @@ def outer(a, b):
     return a.unsqueeze(1) * b.unsqueeze(0)
 
 
+class Addmm(Function):
+    """beta * input + alpha * (mat1 @ mat2) as one node (torch's AddmmBackward0, three edges). input broadcasts
+    to the (n, p) result; beta == 0 ignores it (NaN in input does not propagate, as BLAS's gemm). Gradients
+    (derivatives.yaml): input beta * grad summed to its shape, mat1 alpha * grad @ mat2^T, mat2 alpha * mat1^T @
+    grad."""
+    def forward(self, input, mat1, mat2, beta=1, alpha=1):
+        self.save_for_backward(mat1, mat2)
+        self.beta, self.alpha, self.input_shape = beta, alpha, input.shape
+        prod = mat1.array @ mat2.array
+        if alpha != 1:
+            prod = prod * alpha
+        if beta == 0:
+            return prod
+        return prod + (input.array if beta == 1 else input.array * beta)
+
+    def backward(self, grad):
+        mat1, mat2 = self.saved_tensors
+        need, beta, alpha = self.needs_input_grad, self.beta, self.alpha
+        scaled = grad if alpha == 1 else grad * alpha
+        gi = sum_to(grad if beta == 1 else grad * beta, self.input_shape) if need[0] else None
+        return gi, (scaled @ mat2.mT if need[1] else None), (mat1.mT @ scaled if need[2] else None)
+
+
 def addmm(input, mat1, mat2, beta=1, alpha=1):
-    prod = mm(mat1, mat2)
-    if alpha != 1:
-        prod = prod * alpha
-    return prod + (input if beta == 1 else input * beta) if beta != 0 else prod
+    """beta * input + alpha * mat1 @ mat2: input broadcastable to (n, p), mat1 (n, m), mat2 (m, p), all of one
+    dtype. Raises RuntimeError with torch's text for a dtype mix, a non-matrix, mismatched or unexpandable sizes."""
+    for name, other in (('self', input), ('mat1', mat1)):
+        if other.dtype != mat2.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got {other.dtype.scalar_name} and "
+                               f"{mat2.dtype.scalar_name}")
+    for name, mat in (('mat1', mat1), ('mat2', mat2)):
+        if mat.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {mat.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(mat1.shape)} and "
+                           f"{_shape_text(mat2.shape)})")
+    target = (mat1.shape[0], mat2.shape[1])
+    shape = tuple(input.shape)
+    if len(shape) > 2:   # input must expand to the result, as torch's expand
+        kind = 'torch.' + input.type().split('.')[-1]   # torch's words, as the conv dtype errors
+        raise RuntimeError(f"expand({kind}{{{list(shape)}}}, size={list(target)}): the number of sizes "
+                           f"provided (2) must be greater or equal to the number of dimensions in the tensor "
+                           f"({len(shape)})")
+    for i in range(1, len(shape) + 1):
+        if shape[-i] not in (1, target[-i]):
+            raise RuntimeError(f"The expanded size of the tensor ({target[-i]}) must match the existing size "
+                               f"({shape[-i]}) at non-singleton dimension {2 - i}.  Target sizes: {list(target)}.  "
+                               f"Tensor sizes: {list(shape)}")
+    return Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha)
 
 
 def baddbmm(input, b1, b2, beta=1, alpha=1):

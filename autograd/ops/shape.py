@@ -332,12 +332,33 @@ def vstack(tensors):
 class Slice(View):
     """x[index] for a basic index (ints, slices, None, Ellipsis): a view; backward pads with zeros."""
     def name(self):
-        index = self.args[1]
-        sliced = builtins.any(isinstance(p, slice) and p != slice(None) for p in index)
-        return 'SelectBackward0' if not sliced and builtins.any(type(p) is int for p in index) else 'SliceBackward0'
+        """x[index] (getitem): torch applies the index left to right (select, slice, unsqueeze) and the last op
+        that did something names the node; a slice over a whole dim does nothing, and an index that did nothing
+        is an alias. Internal uses (narrow, split's parts) are torch's slice or select."""
+        shape, index = self.args
+        if not self.getitem:
+            sliced = builtins.any(isinstance(p, slice) and p != slice(None) for p in index)
+            return 'SelectBackward0' if not sliced and builtins.any(type(p) is int for p in index) \
+                else 'SliceBackward0'
+        fill = len(shape) - builtins.sum(1 for p in index if p is not None and p is not Ellipsis)
+        name, dim = 'AliasBackward0', 0
+        for p in index:
+            if p is None:
+                name = 'UnsqueezeBackward0'
+            elif p is Ellipsis:
+                dim += fill
+            else:
+                if isinstance(p, slice):   # torch's no-op test is on the slice as written (start -3 is a slice)
+                    whole = p.start in (None, 0) and p.step in (None, 1) and (p.stop is None or p.stop >= shape[dim])
+                    if not whole:
+                        name = 'SliceBackward0'
+                else:
+                    name = 'SelectBackward0'
+                dim += 1
+        return name
 
-    def forward(self, x, index):
-        self.args = (x.array.shape, index)
+    def forward(self, x, index, getitem=False):
+        self.args, self.getitem = (x.array.shape, index), getitem
         out = x.array[index]
         if out.ndim == 0 and out.base is None and Ellipsis not in index:   # NumPy gives a scalar copy for
             out = x.array[index + (Ellipsis,)]                             # x[i, j]; x[i, j, ...] is a view
