@@ -213,6 +213,39 @@ class Function(Node):
                 fn._out_version = 0
         return t
 
+    @classmethod
+    def apply2(cls, a, b):
+        """apply(a, b) for the hot binary ops (add, sub, mul, div of two Tensors of one dtype): the same steps
+        without the generic argument handling. Anything unusual (instrumentation, an error, a per-call name,
+        a saved output, a layout fix) goes through apply."""
+        if _state.instrumented:
+            return cls.apply(a, b)
+        fn = _new_node(cls)
+        fn._saved = ()
+        try:
+            out = fn.forward(a, b)
+        except (ValueError, TypeError):
+            return cls.apply(a, b)
+        if type(out) is not _ndarray and isinstance(out, _NUMPY_SCALAR):
+            out = _asarray(out)
+        t = _new_tensor(Tensor)
+        t.array = out
+        t.requires_grad = False
+        t._grad = t.grad_fn = t._hooks = t._accumulator = t._base = None
+        t._vc = [0]
+        t._retains_grad = False
+        if _state.enabled:
+            ra, rb = a.requires_grad, b.requires_grad
+            if ra or rb:
+                fn.needs_input_grad = _NEEDS2[(2 if ra else 0) + (1 if rb else 0)]
+                fn._next0 = (a.grad_fn or a._grad_accumulator()) if ra else None
+                fn._next1 = (b.grad_fn or b._grad_accumulator()) if rb else None
+                fn._nnext = 2
+                fn._hooks = None
+                t.requires_grad = True
+                t.grad_fn = fn
+        return t
+
     def forward(self, *inputs, **options):
         raise NotImplementedError
 
