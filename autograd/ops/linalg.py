@@ -11,10 +11,9 @@ def _shape_text(shape):
     return 'x'.join(str(s) for s in shape)
 
 
-# The node torch's matmul ends with, by the operands' ranks (its last step: a view of the product, a squeeze of
-# a vector's axis, or a clone of an expanded matrix); bmm's own node is BmmBackward0
-_MATMUL_NAMES = {(2, 2): 'MmBackward0', (1, 1): 'DotBackward0', (2, 1): 'MvBackward0', (1, 2): 'SqueezeBackward4',
-                 (2, 3): 'CloneBackward0', (2, 4): 'CloneBackward0'}
+# The node torch's matmul ends with, by the operands' ranks (its last step: a view of the product or a squeeze
+# of a vector's axis); bmm's own node is BmmBackward0
+_MATMUL_NAMES = {(2, 2): 'MmBackward0', (1, 1): 'DotBackward0', (2, 1): 'MvBackward0', (1, 2): 'SqueezeBackward4'}
 
 
 class Matmul(Function):
@@ -23,6 +22,11 @@ class Matmul(Function):
         ranks = tuple(t.ndim for t in saved) if saved else (2, 2)
         if ranks == (3, 3) and self.__dict__.get('bmm'):
             return 'BmmBackward0'
+        if ranks[0] == 2 and ranks[1] > 2 and self.needs_input_grad[0]:
+            # torch computes (b^T @ a^T)^T for a matrix that requires grad: a transpose, cloned to be
+            # contiguous unless the result has a size-1 matrix dim
+            a, b = saved
+            return 'CloneBackward0' if a.shape[0] > 1 and b.shape[-1] > 1 else 'TransposeBackward0'
         return _MATMUL_NAMES.get(ranks, 'UnsafeViewBackward0')
 
     def forward(self, a, b, bmm=False):
