@@ -8,9 +8,9 @@ next batch needs them. glibc raises both thresholds itself, to the size of the l
 process frees, but never above 32 MiB (mallopt(3), "M_MMAP_THRESHOLD"). A training step allocates a few MB of
 activations, im2col columns and gradients and frees them all at its end: where the largest of them sets the
 thresholds (a 60,000-image float32 MNIST array is 188 MB, too large to raise them) the heap's top is trimmed
-and re-faulted on every step. Measured (benchmarks/RESULTS.md): the seed CNN's epoch took about 1,400 page
-faults per batch and 2x torch's time; with the thresholds at glibc's own maximum, 1.5 faults per batch and
-torch's time. torch's performance guide gives the same advice for the same reason (use jemalloc/tcmalloc).
+and re-faulted on every step. Measured (benchmarks/RESULTS.md): the seed CNN's epoch took about 1,400 minor
+page faults per batch and 1.2-2.4x torch's time; with the thresholds at glibc's own maximum, none and 1.05x.
+torch's performance guide answers the same problem with an allocator choice per script (jemalloc/tcmalloc).
 
 This is a process-wide setting, so the library never applies it on import: a training script (and this
 project's MNIST trainer and benchmarks) calls set_malloc_thresholds() once at start. The shell equivalent is
