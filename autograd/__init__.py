@@ -9,6 +9,7 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
+import warnings as _warnings
 
 from . import dtypes
 from .backend import device
@@ -94,14 +95,20 @@ subtract, multiply, divide, concat, concatenate, clip = sub, mul, div, cat, cat,
 
 
 def set_num_threads(n):
-    """Threads for NumPy's BLAS (through threadpoolctl when it is installed; otherwise only recorded)."""
-    global _num_threads
+    """Threads for NumPy's BLAS, set through threadpoolctl (the `train` extra installs it). Without it the
+    number is only recorded and a UserWarning (once) says how to set the BLAS threads instead."""
+    global _num_threads, _warned_threads
     _num_threads = builtins.int(n)
     try:
         import threadpoolctl
-        threadpoolctl.threadpool_limits(_num_threads)
     except ImportError:
-        pass
+        if not _warned_threads:
+            _warned_threads = True
+            _warnings.warn(f"set_num_threads({_num_threads}): threadpoolctl is not installed, so NumPy's BLAS keeps "
+                          f"its own thread count; pip install threadpoolctl, or set OPENBLAS_NUM_THREADS="
+                          f"{_num_threads} before Python starts", UserWarning, stacklevel=2)
+        return
+    threadpoolctl.threadpool_limits(_num_threads)
 
 
 def get_num_threads():
@@ -109,6 +116,7 @@ def get_num_threads():
 
 
 _num_threads = __import__('os').cpu_count() or 1
+_warned_threads = False
 
 
 def is_tensor(obj):

@@ -149,6 +149,16 @@ def test_matmul_node_name_for_every_rank_pair_grad_pattern_and_unit_size():
         assert names[0] == names[1], (sa, sb, ga, gb, names)
 
 
+@pytest.mark.parametrize('index', [slice(None), slice(0, 3), slice(None, None, 1), (slice(None),), Ellipsis, (),
+                                   (slice(None), slice(None)), (slice(None), None), (None, 0), (slice(1, 3), 0),
+                                   (0, slice(1, 3)), (slice(-3, None),), (slice(None, 10), Ellipsis), 1, None])
+def test_basic_index_node_is_named_by_torchs_last_step(index):
+    """x[:] is torch's slice op (SliceBackward0) while x[:, :] does nothing (AliasBackward0); otherwise the last
+    select/slice/unsqueeze that changed something names the node."""
+    names = [type((m.ones(3, 4, requires_grad=True) * 1)[index].grad_fn).__name__ for m in (autograd, torch)]
+    assert names[0] == names[1]
+
+
 def test_number_remainder_tensor_has_torchs_not_implemented_node():
     def run(m):
         x = m.tensor([1.5, -2.0, 3.0], requires_grad=True)

@@ -1,5 +1,8 @@
 """Torch-level conveniences the tutorials use: out= on functions, thread-count calls, 0-d scatter/gather
 indices, ToPILImage — each compared with torch."""
+import sys
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -36,6 +39,18 @@ def test_out_argument_refuses_inputs_that_require_grad():
         torch.mul(torch.ones(2, requires_grad=True), 2, out=torch.empty(2))
 
 
+def test_set_num_threads_without_threadpoolctl_warns_once_and_says_what_to_do(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'threadpoolctl', None)   # import threadpoolctl raises ImportError
+    monkeypatch.setattr(autograd, '_warned_threads', False)
+    before = autograd.get_num_threads()
+    with pytest.warns(UserWarning, match=r"set_num_threads\(1\): threadpoolctl is not installed.*OPENBLAS_NUM_THREADS=1"):
+        autograd.set_num_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        autograd.set_num_threads(before)   # once per process
+    assert autograd.get_num_threads() == before
+
+
 def test_num_threads_round_trip():
     before = autograd.get_num_threads()
     autograd.set_num_threads(1)
@@ -65,3 +80,13 @@ def test_to_pil_image_round_trips_through_to_tensor():
     assert_close(back.numpy(), expected)
     gray = transforms.ToPILImage()(autograd.rand(1, 6, 6))
     assert gray.mode == 'L' and gray.size == (6, 6)
+
+
+def test_utils_submodules_the_readme_names_resolve_after_a_plain_import():
+    import subprocess
+    code = ("import autograd; u = autograd.utils; "
+            "print(u.allocator.set_malloc_thresholds.__name__, u.viz.make_dot.__name__, u.safetensors.save_file.__name__)")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ['set_malloc_thresholds', 'make_dot', 'save_file']
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        autograd.utils.nope

@@ -134,8 +134,8 @@ def getitem(x, index, node=AdvancedIndex):
     """x[index]; node: the AdvancedIndex class whose name the node of an advanced index takes."""
     parts, basic = normalize_index(x, index)
     try:
-        if basic:
-            return Slice.apply(x, index=parts, getitem=True)
+        if basic:   # a bare slice is torch's slice op, no-op or not (x[:] is SliceBackward0, x[:, :] an alias)
+            return Slice.apply(x, index=parts, getitem=not isinstance(index, slice))
         if builtins.any(isinstance(p, numbers.Integral) for p in parts):
             basic_part, parts = _split_basic(parts)
             x = Slice.apply(x, index=basic_part, getitem=True)
