@@ -4,7 +4,6 @@ Operators and methods are written out here and delegate to the op modules in aut
 """
 import builtins
 import numbers
-import operator
 
 import numpy as np
 
@@ -137,7 +136,7 @@ class Tensor(TensorApiMethods):   # the wider API's methods: tensor_api.py
     def retains_grad(self):
         return self._retains_grad
 
-    grad = property(operator.attrgetter('_grad'), _autograd.set_grad, doc="The accumulated gradient, or None.")
+    grad = property(_autograd.get_grad, _autograd.set_grad, doc="The accumulated gradient, or None.")
 
     @property
     def _version(self):

@@ -1,6 +1,7 @@
 """The autograd half of Tensor's methods: .grad assignment checks, hooks, retain_grad, the leaf's node.
 
 Kept out of tensor.py so that file stays about arrays; Tensor's methods delegate here."""
+import warnings
 import weakref
 
 from . import grad_mode
@@ -14,6 +15,21 @@ _CPP_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', '
 _SCALAR_TYPES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'bfloat16': 'BFloat16',
                  'int64': 'Long', 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte',
                  'bool': 'Bool', 'complex64': 'ComplexFloat', 'complex128': 'ComplexDouble'}
+
+
+NON_LEAF_GRAD = ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                 "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                 "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+                 "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                 "for more information.")
+
+
+def get_grad(t):
+    """t.grad; reading it on a non-leaf that does not retain its gradient warns as torch does (it stays None)."""
+    g = t._grad
+    if g is None and t.grad_fn is not None and not t._retains_grad:
+        warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=2)
+    return g
 
 
 def set_grad(t, value):
