@@ -385,3 +385,18 @@ def test_node_type_name_is_torchs_for_every_op(op, data):
         assert type(ours.grad_fn).__name__ == ours.grad_fn.name()
         if op.name not in STRUCTURAL and theirs.grad_fn is not None:
             assert type(ours.grad_fn).__name__ == type(theirs.grad_fn).__name__, f"{op.name} {opts}"
+
+
+def test_reading_grad_of_a_non_leaf_warns_as_torch():
+    import warnings
+
+    def messages(m):
+        x = m.ones(2, requires_grad=True)
+        y = x * 2
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            y.grad, x.grad, (m.ones(2) * 2).grad   # only y, a non-leaf that does not retain its gradient, warns
+            y.retain_grad()
+            y.grad
+        return [(w.category, str(w.message).split(' (Triggered internally')[0]) for w in caught]
+    assert messages(autograd) == messages(torch) != []
