@@ -76,7 +76,7 @@ SAVED = {
     'ReluBackward0': _RESULT,
     'LogBackward0': _SELF, 'SinBackward0': _SELF, 'CosBackward0': _SELF,
     'MmBackward0': {'self': _tensor(0), 'mat2': _tensor(1), 'self_sym_sizes': _shape(0), 'mat2_sym_sizes': _shape(1)},
-    # torch.addmm's node keeps alpha and beta; nn.Linear's (an addmm of weight.t()) saved x and weight
+    # torch.addmm's node keeps alpha and beta; nn.Linear's (an addmm of weight.t()) saved x and the weight
     'AddmmBackward0': {'mat1': _tensor(0), 'mat2': lambda fn: _addmm_mat2(fn),
                        'alpha': lambda fn: fn.__dict__.get('alpha', 1), 'beta': lambda fn: fn.__dict__.get('beta', 1),
                        'mat1_sym_sizes': _shape(0), 'mat2_sym_sizes': lambda fn: tuple(_addmm_mat2(fn).shape)},

@@ -297,10 +297,18 @@ def multi_dot(tensors):
 
 def vecdot(x, y, *, dim=-1):
     """sum(x * y) along dim, broadcasting; two 1-d vectors must have one size (torch's RuntimeError)."""
+    for t in (x, y):
+        if t.array.dtype.kind not in 'fc':
+            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                               f"{t.dtype.scalar_name}")
     nx, ny = x.shape[dim] if x.ndim else None, y.shape[dim] if y.ndim else None
     if x.ndim == 1 and y.ndim == 1 and nx != ny:   # torch's 1-d case is a dot product: sizes must agree
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{nx}] and src [{ny}] to have the same "
                            f"number of elements, but got {nx} and {ny} elements respectively")
+    if x.ndim == 1 and y.ndim == 1:   # one node, torch's VdotBackward0 (real tensors: vdot is dot)
+        from .ops.linalg import Matmul
+        from .ops.arithmetic import operands
+        return Matmul.apply(*operands(x, y), vdot=True)
     return (x * y).sum(dim)
 
 

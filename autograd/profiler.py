@@ -81,7 +81,9 @@ class _Recorder:
 
     # ---- instrument.py's observer interface
     def on_forward(self, cls, inputs, options, call):
-        shapes = [list(t.shape) for t in inputs] if self.record_shapes else None
+        shapes = None
+        if self.record_shapes:   # an op whose inputs are in another order than torch's op says how to list them
+            shapes = cls.aten_shapes(inputs) if hasattr(cls, 'aten_shapes') else [list(t.shape) for t in inputs]
         evt = self.begin(aten_name(cls), shapes)
         out = None
         try:

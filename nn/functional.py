@@ -33,7 +33,7 @@ def linear(input, weight, bias=None):
     if bias.shape != (weight.shape[0],) and bias.numel() != 1:
         raise RuntimeError(f"linear: bias of shape {list(bias.shape)} does not match out_features="
                            f"{weight.shape[0]}; pass a bias of shape [{weight.shape[0]}]")
-    return Linear.apply(input, weight, bias)
+    return Linear.apply(bias, input, weight)   # torch's addmm order of edges
 
 
 def _c_name(t):

@@ -159,6 +159,23 @@ def test_basic_index_node_is_named_by_torchs_last_step(index):
     assert names[0] == names[1]
 
 
+@pytest.mark.parametrize('bias', [True, False])
+def test_linear_edges_are_in_torchs_addmm_order_as_the_blitz_tutorial_prints_them(bias):
+    """nn.Linear's node has torch's (bias, input, weight) edges (mm: input, weight), so the 60-minute blitz's
+    loss.grad_fn.next_functions[0][0].next_functions[0][0] is the same node type; torch has a TBackward0
+    between the weight and the addmm, ours reads the weight itself (the one difference)."""
+    def walk(m):
+        m.manual_seed(0)
+        net = m.nn.Sequential(m.nn.Linear(8, 4), m.nn.ReLU(), m.nn.Linear(4, 2, bias=bias))
+        loss = m.nn.MSELoss()(net(m.randn(3, 8)), m.zeros(3, 2))
+        first = loss.grad_fn.next_functions[0][0]
+        names = [type(fn).__name__ for fn, _ in first.next_functions]
+        return type(loss.grad_fn).__name__, type(first).__name__, names
+    ours, theirs = walk(autograd), walk(torch)
+    assert ours[:2] == theirs[:2]
+    assert ours[2] == [n if n != 'TBackward0' else 'AccumulateGrad' for n in theirs[2]]
+
+
 def test_number_remainder_tensor_has_torchs_not_implemented_node():
     def run(m):
         x = m.tensor([1.5, -2.0, 3.0], requires_grad=True)

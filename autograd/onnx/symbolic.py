@@ -196,13 +196,13 @@ def matmul(g, rec, ins):
 
 
 @register('Linear')
-def linear(g, rec, ins):
-    x, w = ins[0], ins[1]
-    b = ins[2] if len(ins) > 2 else ''
-    if rec.inputs[0].ndim == 2:
+def linear(g, rec, ins):   # inputs (bias, x, weight) or (x, weight): torch's addmm order of edges
+    x, w = ins[-2], ins[-1]
+    b = ins[0] if len(ins) == 3 else ''
+    if rec.inputs[-2].ndim == 2:
         return g.node('Gemm', [x, w] + ([b] if b else []), transB=1)
     if g.fold and g.is_constant(w):   # a constant weight is stored transposed instead of transposed per call
-        wt = g.constant(backend.to_host(rec.inputs[1].detach().array).T, hint=w + '.T')
+        wt = g.constant(backend.to_host(rec.inputs[-1].detach().array).T, hint=w + '.T')
     else:
         wt = g.node('Transpose', [w], perm=[1, 0])
     y = g.node('MatMul', [x, wt])

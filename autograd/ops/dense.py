@@ -13,35 +13,46 @@ _LINEAR_NODE_NAMES = {(1, True): 'ViewBackward0', (1, False): 'SqueezeBackward4'
 
 
 class Linear(Function):
-    """y = x @ weight.T + bias for x of shape (*, in), weight (out, in), bias (out,).
+    """y = x @ weight.T + bias for x (*, in), weight (out, in), bias (out,) as one node: torch's
+    addmm(bias, x, weight.t()) (mm without bias), with its edges in torch's order, (bias, x, weight) or
+    (x, weight); torch has a TBackward0 node between the weight and the addmm, this node reads the weight itself.
 
-    backward: dx = g @ weight, dweight = g2.T @ x2, dbias = g2.sum(0), with g2, x2 the 2-D views."""
+    backward: dbias = g2.sum(0), dx = g @ weight, dweight = g2.T @ x2, with g2, x2 the 2-D views."""
 
     def name(self):
         return self.node_name
 
-    def forward(self, x, weight, *bias):
+    @staticmethod
+    def aten_shapes(inputs):
+        """The input shapes the profiler records: torch's aten::linear(input, weight, bias) order."""
+        return [list(t.shape) for t in inputs[-2:]] + ([list(inputs[0].shape)] if len(inputs) == 3 else [])
+
+    def forward(self, *inputs):
+        x, weight = inputs[-2:]
+        bias = inputs[0] if len(inputs) == 3 else None
         # torch's grad_fn depends on the path its linear takes: addmm, mm, or a view around a matmul
-        self.node_name = _LINEAR_NODE_NAMES[min(x.array.ndim, 3), bool(bias)]
+        self.node_name = _LINEAR_NODE_NAMES[min(x.array.ndim, 3), bias is not None]
         self.save_for_backward(x, weight)
-        return linear_array(x.array, weight.array, bias[0].array if bias else None)
+        return linear_array(x.array, weight.array, bias.array if bias is not None else None)
 
     def backward(self, grad):
         x, weight = self.saved_tensors
         needs = self.needs_input_grad
+        has_bias = len(needs) == 3
+        need_b, need_x, need_w = needs if has_bias else (False,) + tuple(needs)
         n_out, n_in = weight.shape
         if grad_mode.state.enabled:
             g2 = grad.reshape(-1, n_out)
-            dx = grad.matmul(weight) if needs[0] else None
-            dw = g2.t().mm(x.reshape(-1, n_in)) if needs[1] else None
-            db = g2.sum(0) if len(needs) > 2 and needs[2] else None
-            return (dx, dw, db)[:len(needs)]
-        g = grad.array
-        g2 = g.reshape(-1, n_out)
-        dx = wrap((g2 @ weight.array).reshape(x.shape)) if needs[0] else None   # 2-D: see linear_array
-        dw = wrap(g2.T @ x.array.reshape(-1, n_in)) if needs[1] else None
-        db = wrap(g2.sum(axis=0)) if len(needs) > 2 and needs[2] else None
-        return (dx, dw, db)[:len(needs)]
+            dx = grad.matmul(weight) if need_x else None
+            dw = g2.t().mm(x.reshape(-1, n_in)) if need_w else None
+            db = g2.sum(0) if need_b else None
+        else:
+            g = grad.array
+            g2 = g.reshape(-1, n_out)
+            dx = wrap((g2 @ weight.array).reshape(x.shape)) if need_x else None   # 2-D: see linear_array
+            dw = wrap(g2.T @ x.array.reshape(-1, n_in)) if need_w else None
+            db = wrap(g2.sum(axis=0)) if need_b else None
+        return (db, dx, dw) if has_bias else (dx, dw)
 
 
 SMALL_BATCH = 128   # measured crossover of the two product orientations below (OpenBLAS, float32)

@@ -22,6 +22,8 @@ class Matmul(Function):
         ranks = tuple(t.ndim for t in saved) if saved else (2, 2)
         if ranks == (3, 3) and self.__dict__.get('bmm'):
             return 'BmmBackward0'
+        if self.__dict__.get('vdot'):   # linalg.vecdot of two vectors is torch's vdot
+            return 'VdotBackward0'
         if ranks[0] == 2 and ranks[1] > 2 and self.needs_input_grad[0]:
             # torch computes (b^T @ a^T)^T for a matrix that requires grad: a transpose, cloned to be
             # contiguous unless the result has a size-1 matrix dim
@@ -29,10 +31,12 @@ class Matmul(Function):
             return 'CloneBackward0' if a.shape[0] > 1 and b.shape[-1] > 1 else 'TransposeBackward0'
         return _MATMUL_NAMES.get(ranks, 'UnsafeViewBackward0')
 
-    def forward(self, a, b, bmm=False):
+    def forward(self, a, b, bmm=False, vdot=False):
         self.save_for_backward(a, b)
         if bmm:
             self.bmm = True
+        if vdot:
+            self.vdot = True
         try:
             return a.array @ b.array
         except ValueError:
