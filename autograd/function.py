@@ -226,14 +226,7 @@ class Function(Node):
             out = fn.forward(a, b)
         except (ValueError, TypeError):
             return cls.apply(a, b)
-        if type(out) is not _ndarray and isinstance(out, _NUMPY_SCALAR):
-            out = _asarray(out)
-        t = _new_tensor(Tensor)
-        t.array = out
-        t.requires_grad = False
-        t._grad = t.grad_fn = t._hooks = t._accumulator = t._base = None
-        t._vc = [0]
-        t._retains_grad = False
+        t = wrap(out)
         if _state.enabled:
             ra, rb = a.requires_grad, b.requires_grad
             if ra or rb:

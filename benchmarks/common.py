@@ -27,7 +27,8 @@ import time
 _pre = argparse.ArgumentParser(add_help=False)
 _pre.add_argument('--threads', type=int, default=1)
 _pre.add_argument('--malloc', choices=['tuned', 'default'], default='tuned')
-THREADS, MALLOC = _pre.parse_known_args()[0].threads, _pre.parse_known_args()[0].malloc
+_early = _pre.parse_known_args()[0]
+THREADS, MALLOC = _early.threads, _early.malloc
 for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = str(THREADS)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -38,11 +39,16 @@ import numpy as np  # noqa: E402
 # glibc's malloc thresholds set as a training script sets them (autograd/utils/allocator.py explains why), for
 # the whole process: both libraries run under the same allocator. --malloc default keeps glibc's own.
 # (loaded from its file: a torch-only child of memory.py must not import autograd)
+def _module_from_file(name, *path):
+    """A module of this repository run from its file, without importing the package around it."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, *path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 if MALLOC == 'tuned':
-    _spec = importlib.util.spec_from_file_location('allocator', os.path.join(REPO, 'autograd', 'utils',
-                                                                            'allocator.py'))
-    _allocator = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(_allocator)
+    _allocator = _module_from_file('allocator', 'autograd', 'utils', 'allocator.py')
     MALLOC = 'tuned' if _allocator.set_malloc_thresholds() else 'default (set_malloc_thresholds did not apply)'
 
 # memory.py's child processes set BENCHMARK_ONLY to the one library they measure, so the other one's
@@ -125,11 +131,7 @@ def load_mnist(limit=None):
 # ---- the work that several benchmarks time --------------------------------------------------------
 def models():
     """autograd/examples/models.py, loaded from its file so that a torch-only process imports no autograd."""
-    spec = importlib.util.spec_from_file_location('mnist_models', os.path.join(REPO, 'autograd', 'examples',
-                                                                               'models.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _module_from_file('mnist_models', 'autograd', 'examples', 'models.py')
 
 
 def build_pair(model_name, device='cpu', seed=0):

@@ -183,18 +183,6 @@ class Sub(Function):
         return (sum_to(grad, sa) if ga else None), (sum_to(-grad, sb) if gb else None)
 
 
-class Rsub(Function):
-    """other - x for a Python number `other` (0-d array of the result dtype): torch's rsub(Tensor, Scalar)
-    node, whose one edge is x's."""
-    torch_name = 'RsubBackward1'
-
-    def forward(self, x, other):
-        return other - x.array
-
-    def backward(self, grad):
-        return wrap(-grad.array) if not grad_mode.state.enabled else -grad
-
-
 class Mul(Function):
     def forward(self, a, b):
         self._saved0, self._saved1, self._saved = a, b, 2   # save_for_backward(a, b), inlined
@@ -277,6 +265,17 @@ class Neg(Function):
         return -grad
 
 
+class Rsub(Function):
+    """other - x for a Python number `other` (0-d array of the result dtype): torch's rsub(Tensor, Scalar)
+    node, whose one edge is x's."""
+    torch_name = 'RsubBackward1'
+
+    def forward(self, x, other):
+        return other - x.array
+
+    backward = Neg.backward
+
+
 class PowScalar(Function):
     torch_name = 'PowBackward0'
     def forward(self, x, exponent):
@@ -319,9 +318,14 @@ class Pow(Function):
         ga = gb = None
         if self.needs_input_grad[0]:   # torch's pow_backward_self: 0 where b == 0
             ga = sum_to(where(b == 0, 0.0, grad * (b * a ** (b - 1))), a.shape)
-        if self.needs_input_grad[1]:   # pow_backward_exponent: d/db a^b = a^b log a, 0 where a == 0 and b >= 0
-            gb = sum_to(grad * where((a == 0) & (b >= 0), 0.0, self.output * a.log()), b.shape)
+        if self.needs_input_grad[1]:
+            gb = sum_to(_exponent_grad(grad, a, b, self.output), b.shape)
         return ga, gb
+
+
+def _exponent_grad(grad, base, exponent, output):
+    """torch's pow_backward_exponent: d/db a^b = a^b log a, 0 where a == 0 and b >= 0."""
+    return grad * where((base == 0) & (exponent >= 0), 0.0, output * base.log())
 
 
 class RPowScalar(Function):
@@ -338,8 +342,7 @@ class RPowScalar(Function):
 
     def backward(self, grad):
         x, = self.saved_tensors
-        base = wrap(self.base)
-        return grad * where((base == 0) & (x >= 0), 0.0, self.output * base.log())
+        return _exponent_grad(grad, wrap(self.base), x, self.output)
 
 
 class Remainder(Function):

@@ -337,7 +337,7 @@ class Frac(Function):
 
 def frac(x):
     if x.array.dtype.kind in 'iub':
-        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{dtypes._SCALAR_NAMES[x.array.dtype.name]}'")
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{x.dtype.scalar_name}'")
     return Frac.apply(x)
 
 
