@@ -136,14 +136,19 @@ NAMED = {
 
 
 def test_matmul_node_name_for_every_rank_pair_grad_pattern_and_unit_size():
-    """torch's matmul ends in a different op by ranks, by which operand requires grad and by size-1 matrix
-    dims (a transpose, its clone, a view, a squeeze, mm/mv/dot): the node name must follow all of them."""
+    """torch's matmul ends in a different op by ranks, by which operand requires grad, by size-1 matrix dims and
+    by a batch of one against a batch (a transpose, its clone, a view, a squeeze, mm/mv/dot): the node name must
+    follow all of them. Vectors, and matrices under every pair of broadcastable batch shapes."""
     import itertools
-    for ra, rb, (ga, gb), (m, k, n), batch in itertools.product(
-            (1, 2, 3, 4), (1, 2, 3, 4), [(True, True), (True, False), (False, True)],
-            itertools.product((1, 2), (1, 3), (1, 2)), [(1, 1), (2, 3)]):
-        sa = {1: (k,), 2: (m, k), 3: batch[-1:] + (m, k), 4: batch + (m, k)}[ra]
-        sb = {1: (k,), 2: (k, n), 3: batch[-1:] + (k, n), 4: batch + (k, n)}[rb]
+    batches = [None, (), (1,), (2,), (3,), (1, 1), (2, 1), (1, 2), (2, 3)]   # None: a vector
+    for (m, k, n), ba, bb, (ga, gb) in itertools.product(
+            itertools.product((1, 2), (1, 3), (1, 2)), batches, batches, [(True, True), (True, False), (False, True)]):
+        sa = (k,) if ba is None else ba + (m, k)
+        sb = (k,) if bb is None else bb + (k, n)
+        try:
+            torch.broadcast_shapes(sa[:-2] if ba else (), sb[:-2] if bb else ())
+        except RuntimeError:
+            continue
         names = [type((m_.ones(*sa, requires_grad=ga) @ m_.ones(*sb, requires_grad=gb)).grad_fn).__name__
                  for m_ in (autograd, torch)]
         assert names[0] == names[1], (sa, sb, ga, gb, names)

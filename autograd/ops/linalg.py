@@ -24,11 +24,12 @@ class Matmul(Function):
             return 'BmmBackward0'
         if self.__dict__.get('vdot'):   # linalg.vecdot of two vectors is torch's vdot
             return 'VdotBackward0'
-        if ranks[0] == 2 and ranks[1] > 2 and self.needs_input_grad[0]:
-            # torch computes (b^T @ a^T)^T for a matrix that requires grad: a transpose, cloned to be
-            # contiguous unless the result has a size-1 matrix dim
-            a, b = saved
-            return 'CloneBackward0' if a.shape[0] > 1 and b.shape[-1] > 1 else 'TransposeBackward0'
+        a, b = saved or (None, None)
+        if self.needs_input_grad[0] and (ranks[0] == 2 and ranks[1] > 2 or
+                                         ranks == (3, 3) and a.shape[0] == 1 != b.shape[0]):
+            # torch computes (b^T @ a^T)^T for a matrix (or a batch of one against a batch) that requires grad:
+            # a transpose, cloned to be contiguous unless the result has a size-1 matrix dim
+            return 'CloneBackward0' if a.shape[-2] > 1 and b.shape[-1] > 1 else 'TransposeBackward0'
         return _MATMUL_NAMES.get(ranks, 'UnsafeViewBackward0')
 
     def forward(self, a, b, bmm=False, vdot=False):
